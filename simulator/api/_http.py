@@ -1,0 +1,174 @@
+"""HTTP plumbing shared by the Catapult endpoints: auth, X-API-Version, JSON bodies, responses."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from simulator import schemas
+from simulator.core.models import Company
+from simulator.core.store import Tx
+from simulator.errors import (
+    BadRequest,
+    Code,
+    PayloadTooLarge,
+    Problem,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMediaType,
+)
+from simulator.sim import Simulator
+
+JSON_TYPES = ("application/json", "text/json")  # text/json is also a documented callback type
+MAX_ID_LENGTH = 256
+
+
+def sim_of(request: Request) -> Simulator:
+    sim: Simulator = request.app.state.sim
+    return sim
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return JSONResponse(body, status_code=status)
+
+
+def api_version(request: Request) -> int:
+    """``X-API-Version``: 1 when absent (fact sheet §1.3); 1 or 2, else 400."""
+    raw = request.headers.get("x-api-version")
+    if raw is None or raw.strip() == "":
+        return 1
+    value = raw.strip()
+    if value not in ("1", "2"):
+        raise BadRequest(f"X-API-Version must be 1 or 2, not {raw!r}", code=Code.INVALID)
+    return int(value)
+
+
+def authenticate(request: Request, company_key: str) -> Company:
+    """HTTP Basic against the company's own credentials (fact sheet §1.2); 401 otherwise."""
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        raise Unauthorized("HTTP Basic authentication is required")
+    try:
+        user, sep, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Unauthorized("malformed Basic credentials") from None
+    if not sep:
+        raise Unauthorized("malformed Basic credentials")
+    if len(company_key) > MAX_ID_LENGTH:
+        raise Unauthorized("invalid credentials for this company")
+    company = sim_of(request).db.companies.authenticate(company_key, user, password)
+    if company is None:
+        raise Unauthorized("invalid credentials for this company")
+    return company
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """The request body as JSON: 415 for a non-JSON type, 413 over the cap, 400 when malformed."""
+    ctype = request.headers.get("content-type")
+    if ctype is not None:
+        media = ctype.split(";", 1)[0].strip().lower()
+        if media not in JSON_TYPES and not media.endswith("+json"):
+            raise UnsupportedMediaType(f"Content-Type must be application/json, not {media!r}")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise BadRequest("a JSON body is required", code=Code.MALFORMED_BODY)
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not UTF-8", code=Code.MALFORMED_BODY) from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", code=Code.MALFORMED_BODY
+        ) from None
+    except RecursionError:
+        raise BadRequest("malformed JSON: nested too deeply", code=Code.MALFORMED_BODY) from None
+
+
+def check_schema(name: str, body: Any, status: int = 422) -> None:
+    """Validate ``body`` against ``schemas/<name>.json``; every violation becomes one envelope entry."""
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object", code=Code.MALFORMED_BODY)
+    found = schemas.problems(name, body)
+    if found:
+        err = Unprocessable(problems=found) if status == 422 else BadRequest(problems=found)
+        raise err
+
+
+def check_id(value: str, name: str) -> str:
+    if len(value) > MAX_ID_LENGTH:
+        raise BadRequest(f"{name} is longer than {MAX_ID_LENGTH} characters", code=Code.INVALID)
+    return value
+
+
+@dataclass(slots=True)
+class Call:
+    """One authenticated Catapult call: the simulator, the company and the API version."""
+
+    sim: Simulator
+    company: str
+    version: int
+    request: Request
+
+    @contextmanager
+    def tx(self) -> Iterator[Tx]:
+        with self.sim.store.transaction() as tx:
+            yield tx
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.sim.store.read() as tx:
+            yield tx
+
+    async def body(self, schema: str) -> dict[str, Any]:
+        data = await read_json(self.request, self.sim.settings.max_body_bytes)
+        check_schema(schema, data)
+        result: dict[str, Any] = data
+        return result
+
+    def query(self, name: str) -> str | None:
+        return self.request.query_params.get(name)
+
+    def path(self, name: str) -> str:
+        value: str = self.request.path_params[name]
+        return check_id(value, name)
+
+
+def call(request: Request) -> Call:
+    """Authenticate and read the version; every Catapult endpoint starts here."""
+    company = check_id(request.path_params["company_key"], "company_key")
+    authenticate(request, company)
+    version = api_version(request)
+    return Call(sim_of(request), company, version, request)
+
+
+def problem_list(*pairs: tuple[int, str]) -> list[Problem]:
+    return [Problem(code, message) for code, message in pairs]
+
+
+def bool_query(raw: str | None, name: str, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise BadRequest(f"{name} must be true or false, not {raw!r}")

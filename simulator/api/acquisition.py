@@ -1,0 +1,65 @@
+"""Acquisition campaign and participant endpoints (fact sheet §5; OAS /campaigns/acquisition)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from simulator.api._http import call, json_response
+from simulator.core import mdn as mdns
+from simulator.core import repo, views
+from simulator.errors import BadRequest, Code
+
+
+async def list_campaigns(request: Request) -> Response:
+    c = call(request)
+    with c.read() as tx:
+        out = [views.campaign(x) for x in c.sim.db.acq.campaigns(tx, c.company)]
+    return json_response(out)
+
+
+async def get_campaign(request: Request) -> Response:
+    c = call(request)
+    with c.read() as tx:
+        out = views.campaign(c.sim.db.acq.campaign(tx, c.company, c.path("acquisition_id")))
+    return json_response(out)
+
+
+async def add_participant(request: Request) -> Response:
+    """201 PENDING or SUBSCRIBED, 200 already pending, 400 bad MDN, 409 subscribed, 422 (P-addpart)."""
+    c = call(request)
+    data = await c.body("participant-request")
+    with c.tx() as tx:
+        c.sim.db.acq.expire_due(tx, c.company)
+        status, part, person = c.sim.db.acq.add_participant(
+            tx, c.company, c.path("acquisition_id"), data, c.version
+        )
+        out = views.participant(part, person)
+    return json_response(out, status)
+
+
+async def pending_participants(request: Request) -> Response:
+    """Pending participations of one person: 200 with an array, empty when none; 400 bad MDN (OAS)."""
+    c = call(request)
+    mdn_raw, pid, ext = c.query("mdn"), c.query("person_id"), c.query("external_person_id")
+    key = c.query("person_key")
+    if not any((mdn_raw, pid, ext, key)):
+        raise BadRequest(
+            "one of the query parameters mdn, person_id or external_person_id is required", code=Code.REQUIRED
+        )
+    mdn = mdns.parse_query(mdn_raw, c.version) if mdn_raw else None
+    with c.tx() as tx:
+        c.sim.db.acq.expire_due(tx, c.company)
+        person = None
+        if mdn is not None:
+            people = repo.persons_by_mdn(tx, c.company, mdn)
+            person = people[0] if people else None
+        elif ext:
+            person = repo.person_by_external(tx, c.company, ext)
+        elif pid:
+            person = repo.person_by_id(tx, c.company, int(pid)) if pid.isdigit() and len(pid) < 19 else None
+        elif key:
+            person = repo.person_by_key(tx, c.company, key)
+        parts = c.sim.db.acq.pending(tx, c.company, c.path("acquisition_id"), person)
+        out = [views.participant(p, person) for p in parts] if person else []
+    return json_response(out)

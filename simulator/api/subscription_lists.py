@@ -1,0 +1,79 @@
+"""Subscription list endpoints (fact sheet §4; OAS /mobiledb/subscription_lists)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from simulator.api._http import call, json_response
+from simulator.core import mdn as mdns
+from simulator.core import repo, views
+from simulator.core.models import Person
+from simulator.core.store import Tx
+from simulator.errors import BadRequest, Code, NotFound
+from simulator.sim import Simulator
+
+_SEARCH_KEYS = ("mdn", "person_key", "external_person_id", "person_id")
+
+
+async def list_lists(request: Request) -> Response:
+    c = call(request)
+    with c.read() as tx:
+        out = [views.subscription_list(sl) for sl in c.sim.db.subs.lists(tx, c.company)]
+    return json_response(out)
+
+
+async def get_list(request: Request) -> Response:
+    c = call(request)
+    with c.read() as tx:
+        out = views.subscription_list(c.sim.db.subs.get_list(tx, c.company, c.path("subscription_list_id")))
+    return json_response(out)
+
+
+async def search_subscriber(request: Request) -> Response:
+    """The person, when actively subscribed to the list; 404 otherwise (OAS). Every parameter given
+    must name the same person; ``person_id`` is also accepted (fact sheet §4.3, RB)."""
+    c = call(request)
+    given = {k: v for k in _SEARCH_KEYS if (v := c.query(k))}
+    if not given:
+        raise BadRequest(
+            "one of the query parameters mdn, person_key, external_person_id or person_id is required",
+            code=Code.REQUIRED,
+        )
+    list_id = c.path("subscription_list_id")
+    with c.read() as tx:
+        c.sim.db.subs.get_list(tx, c.company, list_id)
+        found: dict[str, Person] = {}
+        for key, value in given.items():
+            person = _lookup(c.sim, tx, c.company, key, value, c.version)
+            if person is None:
+                raise NotFound(f"no subscriber with {key} {value!r}")
+            found[person.person_key] = person
+        if len(found) != 1:
+            raise NotFound("the query parameters name different persons")
+        person = next(iter(found.values()))
+        if repo.active_subscription(tx, c.company, person.person_key, list_id) is None:
+            raise NotFound(f"the person is not subscribed to list {list_id!r}")
+        out = views.person(person, c.version)
+    return json_response(out)
+
+
+def _lookup(sim: Simulator, tx: Tx, company: str, key: str, value: str, version: int) -> Person | None:
+    if key == "mdn":
+        mdn = mdns.parse_query(value, version)
+        people = repo.persons_by_mdn(tx, company, mdn)
+        return people[0] if people else None
+    if key == "person_key":
+        return repo.person_by_key(tx, company, value)
+    if key == "external_person_id":
+        return repo.person_by_external(tx, company, value)
+    return repo.person_by_id(tx, company, int(value)) if value.isdigit() and len(value) < 19 else None
+
+
+async def list_campaigns(request: Request) -> Response:
+    """The active acquisition campaigns that feed the list (W-slmeth, OAS)."""
+    c = call(request)
+    with c.read() as tx:
+        found = c.sim.db.acq.campaigns_of_list(tx, c.company, c.path("subscription_list_id"))
+        out = [views.campaign(x) for x in found]
+    return json_response(out)

@@ -1,0 +1,69 @@
+"""The app factory: ``create_app(settings)`` builds one Simulator and serves it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from simulator.errors import CatapultError, Code, MethodNotAllowed, NotFound, Problem
+from simulator.routes import build_routes
+from simulator.settings import Settings
+from simulator.sim import Simulator
+
+
+def create_app(settings: Settings | None = None, *, sim: Simulator | None = None) -> Starlette:
+    """A fresh simulator app. No module-level state: every call builds a new one."""
+    settings = settings or Settings()
+    simulator = sim or Simulator(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+
+    app = Starlette(
+        routes=build_routes(),
+        lifespan=lifespan,
+        exception_handlers={
+            CatapultError: _catapult_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+    )
+    app.router.redirect_slashes = False
+    app.state.sim = simulator
+    return app
+
+
+def render(err: CatapultError) -> Response:
+    headers = {"WWW-Authenticate": 'Basic realm="catapult-sim"'} if err.status == 401 else None
+    return JSONResponse(err.envelope(), status_code=err.status, headers=headers)
+
+
+async def _catapult_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CatapultError)
+    return render(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return render(NotFound(f"no such resource: {request.method} {request.url.path}"))
+    if exc.status_code == 405:
+        resp = render(MethodNotAllowed(f"method {request.method} is not allowed on {request.url.path}"))
+        if exc.headers and "Allow" in exc.headers:
+            resp.headers["Allow"] = exc.headers["Allow"]
+        return resp
+    err = CatapultError(problems=[Problem(Code.INVALID, str(exc.detail))])
+    err.status = exc.status_code
+    return render(err)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """A bug, never a contract: still answered in the envelope, so clients can parse it."""
+    body = {"errors": [{"code": 500, "message": f"internal simulator error: {type(exc).__name__}: {exc}"}]}
+    return JSONResponse(body, status_code=500)

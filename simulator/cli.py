@@ -1,0 +1,116 @@
+"""The ``catapult-sim`` command: serve the simulator, and drive a running one over /_sim."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="catapult-sim", description=__doc__)
+    sub = parser.add_subparsers(metavar="COMMAND")
+    _serve_parser(sub)
+    from simulator.control_cli import add_control_commands
+
+    add_control_commands(sub)
+    return parser
+
+
+def _serve_parser(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the simulator", description="Run the simulator (uvicorn).")
+    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
+    p.add_argument("--db", help="SQLite file to persist state in (default: in memory)")
+    p.add_argument("--seed-file", help="JSON seed file with companies, lists and campaigns")
+    p.add_argument(
+        "--strict-companies",
+        action="store_true",
+        default=None,
+        help="answer 401 for company keys that are not in the seed",
+    )
+    p.add_argument(
+        "--find-by-mdn",
+        dest="find_by_mdn_shape",
+        choices=["object", "array"],
+        help="shape of GET /mobiledb/persons?mdn= (default object)",
+    )
+    p.add_argument("--clock", choices=["system", "manual"], help="start with a manual clock")
+    p.add_argument("--start-time", help="ISO-8601 start time of a manual clock")
+    p.add_argument("--seed", dest="random_seed", type=int, help="random seed for ids (reproducible runs)")
+    p.add_argument("--max-body-bytes", type=int, help="largest accepted request body (default 1 MiB)")
+    p.add_argument("--log-level", help="uvicorn log level (default warning)")
+    p.add_argument("--access-log", action="store_true", default=None, help="log every request")
+    p.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from simulator.app import create_app
+    from simulator.core.seed import SeedError
+    from simulator.settings import Settings
+
+    fields = ("host", "port", "db", "seed_file", "strict_companies", "find_by_mdn_shape", "clock",
+              "start_time", "random_seed", "max_body_bytes", "log_level", "access_log")  # fmt: skip
+    try:
+        settings = Settings.from_env(os.environ, **{f: getattr(args, f) for f in fields})
+        app = create_app(settings)
+    except (SeedError, ValueError) as exc:
+        print(f"catapult-sim: {exc}", file=sys.stderr)
+        return 2
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    _announce(server, settings)
+    server.run()
+    return 0
+
+
+def _announce(server: Any, settings: Any) -> None:
+    """Print where the simulator listens once it does (the real port when --port 0)."""
+    original = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original(sockets=sockets)
+        for s in server.servers:
+            for sock in s.sockets:
+                host, port = sock.getsockname()[:2]
+                print(f"catapult-sim listening on http://{host}:{port}", flush=True)
+        print("demo company 'demo': Basic auth VibesUser / Password123", flush=True)
+
+    server.startup = startup
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Helpers for control endpoints: bodies, companies and the person a body names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from simulator.api._http import check_id, read_json, sim_of
+from simulator.core import mdn as mdns
+from simulator.core import repo
+from simulator.core.models import Person
+from simulator.core.store import Tx
+from simulator.errors import BadRequest, Code, NotFound, Problem, Unprocessable
+from simulator.sim import Simulator
+
+
+async def body(request: Request, allowed: set[str], *, required: bool = True) -> dict[str, Any]:
+    """A JSON object body with only ``allowed`` keys (unknown ones are a 422 listing each)."""
+    sim = sim_of(request)
+    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    if not has_body:
+        if required:
+            raise BadRequest("a JSON body is required", code=Code.MALFORMED_BODY)
+        return {}
+    data = await read_json(request, sim.settings.max_body_bytes)
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object", code=Code.MALFORMED_BODY)
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise Unprocessable(
+            problems=[Problem(Code.UNKNOWN_FIELD, f"{k} is not a known field") for k in unknown]
+        )
+    return data
+
+
+def company(request: Request) -> tuple[Simulator, str]:
+    """The simulator and the company in the path; an unknown key is provisioned unless strict."""
+    sim = sim_of(request)
+    key = check_id(request.path_params["company_key"], "company_key")
+    companies = sim.db.companies
+    if companies.get(key) is None:
+        spec_user = (sim.seed.get("template") or {}).get("username", "")
+        spec_pass = (sim.seed.get("template") or {}).get("password", "")
+        if companies.authenticate(key, spec_user, spec_pass) is None:
+            raise NotFound(f"company {key!r} does not exist (the simulator runs with --strict-companies)")
+    return sim, key
+
+
+def any_mdn(raw: Any, field: str = "mdn") -> str:
+    """An MDN in either form (E.164, or 10 national digits taken as +1)."""
+    if not isinstance(raw, str) or not raw:
+        raise BadRequest(f"{field} must be a non-empty string", code=Code.REQUIRED)
+    try:
+        return mdns.parse(raw, 2 if raw.startswith("+") else 1)
+    except mdns.MdnError as exc:
+        raise BadRequest(f"{field}: {exc}", code=Code.INVALID_MDN) from None
+
+
+def string(data: dict[str, Any], field: str, *, required: bool = True) -> str | None:
+    value = data.get(field)
+    if value is None:
+        if required:
+            raise BadRequest(f"{field} is required", code=Code.REQUIRED)
+        return None
+    if not isinstance(value, str) or not value or len(value) > 256:
+        raise BadRequest(f"{field} must be a non-empty string of at most 256 characters", code=Code.INVALID)
+    return value
+
+
+PERSON_KEYS = {"mdn", "person_key", "external_person_id"}
+
+
+def person(tx: Tx, sim: Simulator, key: str, data: dict[str, Any]) -> Person:
+    """The person a control body names by mdn, person_key or external_person_id."""
+    if data.get("person_key") is not None:
+        found = repo.person_by_key_or_id(tx, key, str(string(data, "person_key")))
+    elif data.get("external_person_id") is not None:
+        found = repo.person_by_external(tx, key, str(string(data, "external_person_id")))
+    elif data.get("mdn") is not None:
+        found = sim.db.persons.match_mdn(tx, key, any_mdn(data["mdn"]), None)
+    else:
+        raise BadRequest("name the person with mdn, person_key or external_person_id", code=Code.REQUIRED)
+    if found is None:
+        raise NotFound("no such person in this company")
+    return found

@@ -1,0 +1,185 @@
+"""/_sim endpoints for inspection and test control: health, reset, state, events, clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from simulator import __version__
+from simulator.api._http import json_response, sim_of
+from simulator.control._common import body, company
+from simulator.core import repo, views
+from simulator.core.clock import iso, parse_iso
+from simulator.core.models import Participant, Person, Subscription
+from simulator.errors import BadRequest, Code
+
+
+async def health(request: Request) -> Response:
+    sim = sim_of(request)
+    clock = "manual" if sim.clock.manual else "system"
+    return json_response(
+        {"status": "ok", "version": __version__, "clock": clock, "now": iso(sim.clock.now())}
+    )
+
+
+async def reset(request: Request) -> Response:
+    """Reset every company (or the one named in the body) to its seed; ``seed`` reseeds the ids."""
+    sim = sim_of(request)
+    data = await body(request, {"company", "seed"}, required=False)
+    seed = data.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise BadRequest("seed must be an integer", code=Code.INVALID)
+    target = data.get("company")
+    if target is not None and (not isinstance(target, str) or sim.db.companies.get(target) is None):
+        raise BadRequest(f"unknown company {target!r}", code=Code.INVALID)
+    return json_response({"reset": sim.reset(target, seed=seed)})
+
+
+async def reset_company(request: Request) -> Response:
+    sim, key = company(request)
+    return json_response({"reset": sim.reset(key)})
+
+
+async def companies(request: Request) -> Response:
+    sim = sim_of(request)
+    return json_response([{"key": c.key, "username": c.username} for c in sim.db.companies.all()])
+
+
+async def state(request: Request) -> Response:
+    """A dump of one company: persons, subscriptions (with history), participants, lists, campaigns."""
+    sim, key = company(request)
+    with sim.store.transaction() as tx:
+        sim.db.acq.expire_due(tx, key)
+    with sim.store.read() as tx:
+        persons = [Person.from_row(r) for r in tx.all("SELECT * FROM persons WHERE company=?", (key,))]
+        by_key = {p.person_key: p for p in persons}
+        subs = tx.all("SELECT * FROM subscriptions WHERE company=? ORDER BY id", (key,))
+        parts = tx.all("SELECT * FROM participants WHERE company=? ORDER BY id", (key,))
+        out: dict[str, Any] = {
+            "company": key,
+            "now": iso(sim.clock.now()),
+            "persons": [views.person(p, 2) for p in persons],
+            "subscriptions": [
+                views.subscription(Subscription.from_row(s), by_key[s["person_key"]], 2) for s in subs
+            ],
+            "participants": [
+                {
+                    "acquisition_id": r["acquisition_id"],
+                    **views.participant(Participant.from_row(r), by_key[r["person_key"]]),
+                }
+                for r in parts
+            ],
+            "subscription_lists": [
+                {**views.subscription_list(sl), "archived": sl.archived} for sl in repo.all_lists(tx, key)
+            ],
+            "acquisition_campaigns": [
+                {
+                    **views.campaign(sim.db.acq.with_status(c)),
+                    "list_id": c.list_id,
+                    "double_opt_in": c.double_opt_in,
+                    "confirm_hours": c.confirm_hours,
+                }
+                for c in repo.all_campaigns(tx, key)
+            ],
+        }
+    return json_response(out)
+
+
+async def events(request: Request) -> Response:
+    """The company's domain events, oldest first; ``after`` (an event id) and ``type`` filter."""
+    sim, key = company(request)
+    raw_after = request.query_params.get("after", "0")
+    if not raw_after.isdigit():
+        raise BadRequest("after must be a non-negative integer event id", code=Code.INVALID)
+    type_ = request.query_params.get("type") or None
+    return json_response(sim.db.events(key, after=int(raw_after), type_=type_))
+
+
+async def clock_get(request: Request) -> Response:
+    sim = sim_of(request)
+    return json_response({"mode": "manual" if sim.clock.manual else "system", "now": iso(sim.clock.now())})
+
+
+async def clock_set(request: Request) -> Response:
+    """Switch the clock (``mode``: manual or system) and, in manual mode, set ``now``."""
+    sim = sim_of(request)
+    data = await body(request, {"mode", "now"})
+    mode, now = data.get("mode"), data.get("now")
+    if mode not in (None, "manual", "system"):
+        raise BadRequest("mode must be 'manual' or 'system'", code=Code.INVALID)
+    when = _when(now) if now is not None else None
+    try:
+        if mode == "system":
+            sim.clock.use_system()
+        elif mode == "manual" or when is not None:
+            if not sim.clock.manual:
+                sim.clock.use_manual(when)
+            elif when is not None:
+                sim.clock.set(when)
+    except ValueError as exc:
+        raise BadRequest(str(exc), code=Code.INVALID) from None
+    _sweep(request)
+    return await clock_get(request)
+
+
+async def clock_advance(request: Request) -> Response:
+    """Move a manual clock forward by ``seconds`` (a number) or ``by`` (like "90s", "15m", "2h", "1d")."""
+    sim = sim_of(request)
+    data = await body(request, {"seconds", "by"})
+    seconds = data.get("seconds")
+    if "by" in data:
+        seconds = parse_duration(data["by"])
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 <= seconds <= 10 * 365 * 86400
+    ):
+        raise BadRequest(
+            "give seconds (a number from 0 to ten years) or by (such as '15m')", code=Code.INVALID
+        )
+    try:
+        sim.clock.advance(float(seconds))
+    except ValueError as exc:
+        raise BadRequest(str(exc), code=Code.INVALID) from None
+    _sweep(request)
+    return await clock_get(request)
+
+
+def _sweep(request: Request) -> None:
+    sim = sim_of(request)
+    with sim.store.transaction() as tx:
+        sim.db.acq.expire_due(tx)
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: object) -> float:
+    """'90s', '15m', '2h', '1d', '250ms' or a bare number of seconds."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest("a duration looks like 90s, 15m, 2h or 1d", code=Code.INVALID)
+    raw = text.strip().lower()
+    for unit in ("ms", "s", "m", "h", "d"):
+        if raw.endswith(unit):
+            number = raw[: -len(unit)]
+            break
+    else:
+        unit, number = "s", raw
+    try:
+        return float(number) * _UNITS[unit]
+    except ValueError:
+        raise BadRequest(f"not a duration: {text!r} (use 90s, 15m, 2h or 1d)", code=Code.INVALID) from None
+
+
+def _when(raw: object) -> datetime:
+    if not isinstance(raw, str):
+        raise BadRequest("now must be an ISO-8601 time", code=Code.INVALID)
+    try:
+        return parse_iso(raw)
+    except ValueError:
+        raise BadRequest(f"now is not an ISO-8601 time: {raw!r}", code=Code.INVALID) from None

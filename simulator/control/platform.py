@@ -1,0 +1,128 @@
+"""/_sim endpoints that play the platform side: SMS keywords and replies, opt-outs, disconnects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from simulator.api._http import json_response
+from simulator.control._common import PERSON_KEYS, any_mdn, body, company, person, string
+from simulator.core import repo
+from simulator.core.platform import Outcome
+from simulator.errors import BadRequest, Code, NotFound
+
+
+def _answer(outcome: Outcome, events: list[str]) -> Response:
+    return json_response(
+        {"action": outcome.action, "person_key": outcome.person_key, **outcome.details, "events": events}
+    )
+
+
+async def sms_keyword(request: Request) -> Response:
+    """The subscriber texts a campaign keyword."""
+    sim, key = company(request)
+    data = await body(request, {"mdn", "keyword"})
+    mdn, word = any_mdn(data.get("mdn")), string(data, "keyword")
+    with sim.store.transaction() as tx:
+        outcome = sim.db.platform.keyword(tx, key, mdn, str(word))
+        events = [e.type for e in tx.events]
+    return _answer(outcome, events)
+
+
+async def sms_reply(request: Request) -> Response:
+    """The subscriber replies Y, N or a STOP word."""
+    sim, key = company(request)
+    data = await body(request, {"mdn", "text"})
+    mdn, text = any_mdn(data.get("mdn")), string(data, "text")
+    with sim.store.transaction() as tx:
+        outcome = sim.db.platform.reply(tx, key, mdn, str(text))
+        events = [e.type for e in tx.events]
+    return _answer(outcome, events)
+
+
+async def opt_in(request: Request) -> Response:
+    """Subscribe a person (created from the MDN when new) straight to a list."""
+    sim, key = company(request)
+    data = await body(request, PERSON_KEYS | {"list_id"})
+    list_id = str(string(data, "list_id"))
+    with sim.store.transaction() as tx:
+        if data.get("mdn") is not None and not (data.keys() & {"person_key", "external_person_id"}):
+            who = sim.db.platform.person_for_mdn(tx, key, any_mdn(data["mdn"]), create=True)
+            assert who is not None
+        else:
+            who = person(tx, sim, key, data)
+        outcome = sim.db.platform.opt_in(tx, key, who, list_id)
+        events = [e.type for e in tx.events]
+    return _answer(outcome, events)
+
+
+async def opt_out(request: Request) -> Response:
+    """End one subscription (``list_id``) or all, for any documented ``reason`` (default user_opt_out)."""
+    sim, key = company(request)
+    data = await body(request, PERSON_KEYS | {"list_id", "reason"})
+    reason = string(data, "reason", required=False) or "user_opt_out"
+    list_id = string(data, "list_id", required=False)
+    with sim.store.transaction() as tx:
+        who = person(tx, sim, key, data)
+        if reason == "user_opt_out" and list_id is None:
+            outcome = sim.db.platform.stop(tx, who)
+        else:
+            outcome = sim.db.platform.opt_out(tx, who, reason, list_id)
+        events = [e.type for e in tx.events]
+    return _answer(outcome, events)
+
+
+async def disconnect(request: Request) -> Response:
+    """The carrier reports the number disconnected."""
+    sim, key = company(request)
+    data = await body(request, PERSON_KEYS)
+    with sim.store.transaction() as tx:
+        outcome = sim.db.platform.disconnect(tx, person(tx, sim, key, data))
+        events = [e.type for e in tx.events]
+    return _answer(outcome, events)
+
+
+async def archive_list(request: Request) -> Response:
+    """Archive a list: every subscriber is opted out with list_archived."""
+    sim, key = company(request)
+    list_id = request.path_params["list_id"]
+    with sim.store.transaction() as tx:
+        ended = sim.db.subs.archive_list(tx, key, list_id)
+        events = [e.type for e in tx.events]
+    return json_response(
+        {"action": "archived", "list_id": list_id, "opted_out": len(ended), "events": events}
+    )
+
+
+async def participant_action(request: Request) -> Response:
+    """Confirm, decline or expire a person's pending participation in a campaign."""
+    sim, key = company(request)
+    action = request.path_params["action"]
+    if action not in ("confirm", "decline", "expire"):
+        raise NotFound(f"unknown participant action {action!r}: use confirm, decline or expire")
+    data = await body(request, PERSON_KEYS)
+    with sim.store.transaction() as tx:
+        who = person(tx, sim, key, data)
+        campaign = sim.db.acq.campaign(tx, key, request.path_params["acquisition_id"])
+        sim.db.acq.expire_due(tx, key)
+        part = sim.db.acq.pending_of(tx, campaign, who)
+        if part is None:
+            raise BadRequest("this person has no pending participation in this campaign", code=Code.INVALID)
+        acq = sim.db.acq
+        done = {"confirm": acq.confirm, "decline": acq.decline}.get(action)
+        part = done(tx, part, who) if done else acq.expire(tx, part)
+        events = [e.type for e in tx.events]
+    result: dict[str, Any] = {"action": action, "person_key": who.person_key, "status": part.status}
+    return json_response({**result, "acquisition_id": part.acquisition_id, "events": events})
+
+
+async def person_state(request: Request) -> Response:
+    """Everything the simulator holds about one person (by the query's mdn/person_key/external id)."""
+    sim, key = company(request)
+    data = {k: v for k, v in request.query_params.items() if k in PERSON_KEYS}
+    with sim.store.read() as tx:
+        who = person(tx, sim, key, data)
+        subs = repo.subscriptions_of(tx, key, who.person_key, active_only=False)
+    return json_response({"person": repo.snapshot(who), "subscriptions": [repo.snapshot(s) for s in subs]})

@@ -1,0 +1,149 @@
+"""Companies: seeding, provisioning on first use, credentials and reset."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from simulator.core import repo
+from simulator.core.clock import Clock, parse_iso, stamp
+from simulator.core.models import Company
+from simulator.core.seed import company_spec, merged, normalize_options
+from simulator.core.store import Store, Tx, dumps, loads
+
+
+class Companies:
+    """Knows which companies exist and what they were seeded with."""
+
+    def __init__(self, store: Store, clock: Clock, seed: dict[str, Any], *, strict: bool) -> None:
+        self.store = store
+        self.clock = clock
+        self.seed = seed
+        self.strict = strict
+        self._cache: dict[str, Company] = {}
+
+    def seed_all(self) -> None:
+        """Create every company the seed names that the store does not have yet."""
+        for spec in self.seed.get("companies", []):
+            key = spec.get("key")
+            if isinstance(key, str) and self.get(key) is None:
+                self._create(key, self._spec(key))
+
+    def _spec(self, key: str) -> dict[str, Any]:
+        return company_spec(self.seed, key) or merged(self.seed.get("template") or {}, {}, key)
+
+    def get(self, key: str) -> Company | None:
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        with self.store.read() as tx:
+            row = tx.one("SELECT * FROM companies WHERE key=?", (key,))
+        if row is None:
+            return None
+        company = Company.from_row(row)
+        self._cache[key] = company
+        return company
+
+    def all(self) -> list[Company]:
+        with self.store.read() as tx:
+            return [Company.from_row(r) for r in tx.all("SELECT * FROM companies ORDER BY key")]
+
+    def authenticate(self, key: str, username: str, password: str) -> Company | None:
+        """The company if these credentials are its own; provisions an unknown key unless strict.
+
+        An unknown key is provisioned only when the credentials are the template's, so a failed
+        login never writes anything.
+        """
+        company = self.get(key)
+        if company is None:
+            if self.strict or company_spec(self.seed, key) is not None:
+                return None
+            spec = self._spec(key)
+            if not (_same(username, spec["username"]) and _same(password, spec["password"])):
+                return None
+            company = self._create(key, spec)
+        if _same(username, company.username) and _same(password, company.password):
+            return company
+        return None
+
+    def _create(self, key: str, spec: dict[str, Any]) -> Company:
+        now = stamp(self.clock.now())
+        config = {k: v for k, v in spec.items() if k not in ("key", "username", "password")}
+        config["custom_fields"] = {
+            name: _field_def(defn) for name, defn in (spec.get("custom_fields") or {}).items()
+        }
+        with self.store.transaction() as tx:
+            tx.run(
+                "INSERT OR IGNORE INTO companies (key, username, password, config, created_at)"
+                " VALUES (?,?,?,?,?)",
+                (key, spec["username"], spec["password"], dumps(config), now),
+            )
+            self._seed_data(tx, key, config, now)
+        self._cache.pop(key, None)
+        company = self.get(key)
+        assert company is not None
+        return company
+
+    def _seed_data(self, tx: Tx, key: str, config: dict[str, Any], now: str) -> None:
+        for lst in config.get("lists", []):
+            tx.run(
+                "INSERT OR IGNORE INTO lists (company, id, name, created_at) VALUES (?,?,?,?)",
+                (key, str(lst["id"]), lst.get("name", f"List {lst['id']}"), now),
+            )
+        for c in config.get("campaigns", []):
+            start, end = c.get("start_date"), c.get("end_date")
+            tx.run(
+                "INSERT OR IGNORE INTO campaigns (company, acquisition_id, description, status, list_id,"
+                " double_opt_in, keywords, start_date, end_date, created_date, updated_date, confirm_hours)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    key,
+                    str(c["acquisition_id"]),
+                    c.get("description", str(c["acquisition_id"])),
+                    c.get("status", "active"),
+                    str(c["list_id"]),
+                    int(bool(c.get("double_opt_in", False))),
+                    dumps([str(k).upper() for k in c.get("keywords", [])]),
+                    stamp(parse_iso(start)) if start else None,
+                    stamp(parse_iso(end)) if end else None,
+                    now,
+                    now,
+                    float(c.get("confirm_hours", 24)),
+                ),
+            )
+
+    def reset(self, key: str | None = None) -> list[str]:
+        """Drop the data of one company (or all) and seed it again; returns the keys reset."""
+        keys = [key] if key is not None else [c.key for c in self.all()]
+        now = stamp(self.clock.now())
+        with self.store.transaction() as tx:
+            for k in keys:
+                for table in self.store.company_tables:
+                    tx.run(f"DELETE FROM {table} WHERE company=?", (k,))
+                row = tx.one("SELECT config FROM companies WHERE key=?", (k,))
+                if row is not None:
+                    self._seed_data(tx, k, loads(row["config"]) or {}, now)
+        return keys
+
+    def remove_all(self) -> None:
+        """Forget every company (they come back from the seed or on first use)."""
+        with self.store.transaction() as tx:
+            for table in (*self.store.company_tables, "companies"):
+                tx.run(f"DELETE FROM {table}")
+        self._cache.clear()
+
+    def lists(self, tx: Tx, key: str) -> list[str]:
+        return [sl.id for sl in repo.all_lists(tx, key)]
+
+
+def _field_def(defn: Any) -> dict[str, Any]:
+    if isinstance(defn, str):
+        defn = {"type": defn}
+    out = {"type": defn.get("type", "string")}
+    if out["type"] in ("select", "multiselect"):
+        out["options"] = normalize_options(defn.get("options", []))
+    return out
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

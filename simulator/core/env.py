@@ -1,0 +1,33 @@
+"""What every rule module shares: the store, the clock, the id factory and the companies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.core.clock import Clock, stamp
+from simulator.core.companies import Companies
+from simulator.core.ids import Ids
+from simulator.core.models import Company
+from simulator.core.store import DomainEvent, Store, Tx
+from simulator.errors import NotFound
+
+
+@dataclass(slots=True)
+class Env:
+    store: Store
+    clock: Clock
+    ids: Ids
+    companies: Companies
+
+    def now(self) -> str:
+        return stamp(self.clock.now())
+
+    def emit(self, tx: Tx, type_: str, company: str, **data: Any) -> None:
+        tx.emit(DomainEvent(type_, company, self.now(), data))
+
+    def company(self, key: str) -> Company:
+        company = self.companies.get(key)
+        if company is None:
+            raise NotFound(f"company {key!r} not found")
+        return company

@@ -1,0 +1,37 @@
+"""Seeded identifiers, so that one seed reproduces a run exactly."""
+
+from __future__ import annotations
+
+import random
+import string
+import uuid
+
+_ALNUM = string.ascii_uppercase + string.digits
+_MIXED = string.ascii_letters + string.digits
+
+
+class Ids:
+    """Makes every identifier the simulator hands out, from one ``random.Random``."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+
+    def reseed(self, seed: int | None) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+
+    def person_key(self) -> str:
+        """A UUID-shaped key, as Vibes' person_key examples look (fact sheet §2.2)."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def event_id(self) -> str:
+        """Uppercase alphanumerics, like the documented ``AB234SDFD234`` (fact sheet §7)."""
+        return "".join(self.rng.choices(_ALNUM, k=12))
+
+    def callback_id(self) -> str:
+        """Eight mixed-case alphanumerics, like ``Hzh39LP3`` (fact sheet §6.2: at most 8 characters)."""
+        return "".join(self.rng.choices(_MIXED, k=8))
+
+    def short(self, k: int = 8) -> str:
+        return "".join(self.rng.choices(_MIXED, k=k))

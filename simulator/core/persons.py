@@ -1,0 +1,212 @@
+"""Person rules: add (create or merge), update, upsert by external id, lookups.
+
+Sources: fact sheet §2.2-§2.6 (P-addp, P-putk, P-pute, W-person, OAS). Where the documents
+disagree or are silent, the choice is listed in docs/fidelity.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from simulator.core import customfields, repo
+from simulator.core import mdn as mdns
+from simulator.core.env import Env
+from simulator.core.models import Person
+from simulator.core.store import Tx
+from simulator.errors import Code, Conflict, NotFound, Problem, Unprocessable
+
+_UNSET: Any = object()
+
+
+@dataclasses.dataclass(slots=True)
+class Patch:
+    """A parsed person body: each field is ``_UNSET`` when absent and ``None`` when sent as null."""
+
+    external_person_id: Any = _UNSET
+    mdn: Any = _UNSET
+    carrier_code: Any = _UNSET
+    custom_fields: Any = _UNSET
+    timezone: Any = _UNSET
+
+    def has(self, name: str) -> bool:
+        return getattr(self, name) is not _UNSET
+
+
+def parse_patch(env: Env, company: str, body: dict[str, Any], version: int) -> Patch:
+    """Turn a schema-valid body into a :class:`Patch`, raising 422 that lists every problem."""
+    problems: list[Problem] = []
+    patch = Patch()
+    if "external_person_id" in body:
+        patch.external_person_id = body["external_person_id"]
+    if "mobile_phone" in body:
+        phone = body["mobile_phone"]
+        if phone is None:  # null removes the number (P-putk-old)
+            patch.mdn = patch.carrier_code = None
+        else:
+            if "mdn" in phone:
+                patch.mdn = _mdn(phone["mdn"], version, problems)
+            if "carrier_code" in phone:
+                patch.carrier_code = phone["carrier_code"]
+    if "custom_fields" in body:
+        values = body["custom_fields"]
+        defs = env.company(company).custom_fields
+        patch.custom_fields = None if values is None else customfields.normalize(values, defs, problems)
+    if "timezone" in body:
+        patch.timezone = body["timezone"]
+    if problems:
+        raise Unprocessable(problems=problems)
+    return patch
+
+
+def _mdn(raw: Any, version: int, problems: list[Problem]) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return mdns.parse(raw, version)
+    except mdns.MdnError as exc:
+        problems.append(Problem(Code.INVALID_MDN, f"mobile_phone.mdn: {exc}"))
+        return None
+
+
+class Persons:
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def get(self, tx: Tx, company: str, key: str) -> Person:
+        found = repo.person_by_key_or_id(tx, company, key)
+        if found is None:
+            raise NotFound(f"no person with person_key {key!r}")
+        return found
+
+    def get_external(self, tx: Tx, company: str, external_id: str) -> Person:
+        found = repo.person_by_external(tx, company, external_id)
+        if found is None:
+            raise NotFound(f"no person with external_person_id {external_id!r}")
+        return found
+
+    def find_by_mdn(self, tx: Tx, company: str, mdn: str) -> list[Person]:
+        found = repo.persons_by_mdn(tx, company, mdn)
+        if not found:
+            raise NotFound("no person has this MDN")
+        return found
+
+    def match_mdn(self, tx: Tx, company: str, mdn: str, carrier: str | None) -> Person | None:
+        """Same MDN and same carrier is the same person; another carrier is another person (W-person)."""
+        for p in repo.persons_by_mdn(tx, company, mdn):
+            if carrier is None or p.carrier_code is None or p.carrier_code == carrier:
+                return p
+        return None
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def add(self, tx: Tx, company: str, patch: Patch) -> tuple[bool, Person]:
+        """Add a person: (True, new) when created, (False, merged) when it matched one (P-addp)."""
+        ext = patch.external_person_id if patch.has("external_person_id") else None
+        mdn = patch.mdn if patch.has("mdn") else None
+        if ext is None and mdn is None:
+            raise Unprocessable("mobile_phone.mdn or external_person_id is required", code=Code.REQUIRED)
+        by_ext = repo.person_by_external(tx, company, ext) if ext is not None else None
+        carrier = patch.carrier_code if patch.has("carrier_code") else None
+        by_mdn = self.match_mdn(tx, company, mdn, carrier) if mdn is not None else None
+        if by_ext is not None and by_mdn is not None and by_ext.person_key != by_mdn.person_key:
+            raise Conflict("the MDN belongs to another person record than the external_person_id")
+        if by_mdn is not None and ext is not None and by_mdn.external_person_id not in (None, ext):
+            raise Conflict("the MDN belongs to another person record (it has another external_person_id)")
+        existing = by_ext or by_mdn
+        if existing is None:
+            return True, self._create(tx, company, patch)
+        return False, self._update(tx, existing, patch)
+
+    def update(self, tx: Tx, person: Person, patch: Patch) -> Person:
+        """Partial update (P-putk): absent fields stay, null removes, an MDN cannot change (409)."""
+        return self._update(tx, person, patch)
+
+    def upsert_external(self, tx: Tx, company: str, external_id: str, patch: Patch) -> tuple[bool, Person]:
+        """PUT by external id adds or updates (P-pute): (True, p) when created."""
+        found = repo.person_by_external(tx, company, external_id)
+        if found is not None:
+            return False, self._update(tx, found, patch)
+        mdn = patch.mdn if patch.has("mdn") else None
+        carrier = patch.carrier_code if patch.has("carrier_code") else None
+        by_mdn = self.match_mdn(tx, company, mdn, carrier) if mdn is not None else None
+        if by_mdn is not None:  # same mobile_phone exists: merge into it (P-pute-old, 200)
+            if by_mdn.external_person_id is not None and by_mdn.external_person_id != external_id:
+                raise Conflict("the MDN belongs to another person record (it has another external_person_id)")
+            if not patch.has("external_person_id"):
+                patch.external_person_id = external_id
+            return False, self._update(tx, by_mdn, patch)
+        if not patch.has("external_person_id") or patch.external_person_id is None:
+            patch.external_person_id = external_id
+        return True, self._create(tx, company, patch)
+
+    def _create(self, tx: Tx, company: str, patch: Patch) -> Person:
+        now = self.env.now()
+        person = Person(
+            company=company,
+            person_key=self.env.ids.person_key(),
+            person_id=repo.next_person_id(tx, company),
+            external_person_id=None,
+            mdn=None,
+            carrier_code=None,
+            custom_fields={},
+            timezone=None,
+            timezone_source=None,
+            created_at=now,
+            updated_at=now,
+        )
+        person = self._apply(tx, person, patch)
+        repo.save_person(tx, person)
+        self.env.emit(tx, "person_added", company, person=repo.snapshot(person))
+        return person
+
+    def _update(self, tx: Tx, person: Person, patch: Patch) -> Person:
+        updated = self._apply(tx, person, patch)
+        updated.updated_at = self.env.now()
+        repo.save_person(tx, updated)
+        # person_updated fires on every update, including an add that merged (W-personcb, P-personcb).
+        self.env.emit(tx, "person_updated", person.company, person=repo.snapshot(updated))
+        return updated
+
+    def _apply(self, tx: Tx, person: Person, patch: Patch) -> Person:
+        p = dataclasses.replace(person)
+        if patch.has("mdn"):
+            self._check_mdn(tx, p, patch)
+            p.mdn = patch.mdn
+        if patch.has("carrier_code"):
+            p.carrier_code = patch.carrier_code
+        if p.mdn is None and patch.has("mdn"):
+            p.carrier_code = patch.carrier_code if patch.has("carrier_code") else None
+        if patch.has("external_person_id"):
+            ext = patch.external_person_id
+            if ext is not None:
+                other = repo.person_by_external(tx, p.company, ext)
+                if other is not None and other.person_key != p.person_key:
+                    raise Conflict(
+                        f"external_person_id {ext!r} belongs to another person",
+                        code=Code.EXTERNAL_ID_CONFLICT,
+                    )
+            p.external_person_id = ext
+        if patch.has("custom_fields"):
+            p.custom_fields = (
+                {}
+                if patch.custom_fields is None
+                else customfields.apply(p.custom_fields, patch.custom_fields)
+            )
+        if patch.has("timezone"):
+            p.timezone = patch.timezone
+            p.timezone_source = "api" if patch.timezone is not None else None
+        return p
+
+    def _check_mdn(self, tx: Tx, p: Person, patch: Patch) -> None:
+        new = patch.mdn
+        if new is None or new == p.mdn:
+            return
+        if p.mdn is not None:  # an MDN cannot be changed on an existing person (P-putk-old, OAS 409)
+            raise Conflict("the MDN of an existing person cannot be changed; remove it first with null")
+        carrier = patch.carrier_code if patch.has("carrier_code") else p.carrier_code
+        owner = self.match_mdn(tx, p.company, new, carrier)
+        if owner is not None and owner.person_key != p.person_key:
+            raise Conflict("the MDN belongs to another person record")

@@ -1,0 +1,180 @@
+"""Data access: the SQL the rules need, in one place. Every function takes an open :class:`Tx`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from simulator.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
+from simulator.core.store import Tx, dumps
+
+# -- persons -----------------------------------------------------------------------------------
+
+
+def person_by_key(tx: Tx, company: str, key: str) -> Person | None:
+    row = tx.one("SELECT * FROM persons WHERE company=? AND person_key=?", (company, key))
+    return Person.from_row(row) if row else None
+
+
+def person_by_id(tx: Tx, company: str, person_id: int) -> Person | None:
+    row = tx.one("SELECT * FROM persons WHERE company=? AND person_id=?", (company, person_id))
+    return Person.from_row(row) if row else None
+
+
+def person_by_key_or_id(tx: Tx, company: str, key: str) -> Person | None:
+    """The ``{person_key}`` slot also takes the deprecated numeric person_id (fact sheet §2.2)."""
+    found = person_by_key(tx, company, key)
+    if found is None and key.isdigit() and len(key) < 19:
+        found = person_by_id(tx, company, int(key))
+    return found
+
+
+def person_by_external(tx: Tx, company: str, external_id: str) -> Person | None:
+    row = tx.one("SELECT * FROM persons WHERE company=? AND external_person_id=?", (company, external_id))
+    return Person.from_row(row) if row else None
+
+
+def persons_by_mdn(tx: Tx, company: str, mdn: str) -> list[Person]:
+    rows = tx.all(
+        "SELECT * FROM persons WHERE company=? AND mdn=? ORDER BY updated_at DESC, person_id DESC",
+        (company, mdn),
+    )
+    return [Person.from_row(r) for r in rows]
+
+
+def next_person_id(tx: Tx, company: str) -> int:
+    row = tx.one("SELECT COALESCE(MAX(person_id), 0) + 1 AS n FROM persons WHERE company=?", (company,))
+    assert row is not None
+    return int(row["n"])
+
+
+_PERSON_COLUMNS = (
+    "company",
+    "person_key",
+    "person_id",
+    "external_person_id",
+    "mdn",
+    "carrier_code",
+    "custom_fields",
+    "timezone",
+    "timezone_source",
+    "created_at",
+    "updated_at",
+)
+
+
+def save_person(tx: Tx, p: Person) -> None:
+    values = dataclasses.asdict(p)
+    values["custom_fields"] = dumps(p.custom_fields)
+    cols = ", ".join(_PERSON_COLUMNS)
+    marks = ", ".join(f":{c}" for c in _PERSON_COLUMNS)
+    tx.run(f"INSERT OR REPLACE INTO persons ({cols}) VALUES ({marks})", values)
+
+
+# -- subscriptions -----------------------------------------------------------------------------
+
+
+def subscriptions_of(tx: Tx, company: str, person_key: str, *, active_only: bool) -> list[Subscription]:
+    sql = "SELECT * FROM subscriptions WHERE company=? AND person_key=?"
+    if active_only:
+        sql += " AND opt_out_date IS NULL"
+    rows = tx.all(sql + " ORDER BY id DESC", (company, person_key))
+    return [Subscription.from_row(r) for r in rows]
+
+
+def active_subscription(tx: Tx, company: str, person_key: str, list_id: str) -> Subscription | None:
+    row = tx.one(
+        "SELECT * FROM subscriptions WHERE company=? AND person_key=? AND list_id=? AND opt_out_date IS NULL",
+        (company, person_key, list_id),
+    )
+    return Subscription.from_row(row) if row else None
+
+
+def insert_subscription(tx: Tx, company: str, person_key: str, list_id: str, when: str, source: str) -> int:
+    cur = tx.run(
+        "INSERT INTO subscriptions (company, person_key, list_id, opt_in_date, source) VALUES (?,?,?,?,?)",
+        (company, person_key, list_id, when, source),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def end_subscription(tx: Tx, sub_id: int, when: str, reason: str) -> None:
+    tx.run("UPDATE subscriptions SET opt_out_date=?, opt_out_reason=? WHERE id=?", (when, reason, sub_id))
+
+
+def subscription_by_id(tx: Tx, sub_id: int) -> Subscription:
+    row = tx.one("SELECT * FROM subscriptions WHERE id=?", (sub_id,))
+    assert row is not None
+    return Subscription.from_row(row)
+
+
+def active_subscribers(tx: Tx, company: str, list_id: str) -> list[Subscription]:
+    rows = tx.all(
+        "SELECT * FROM subscriptions WHERE company=? AND list_id=? AND opt_out_date IS NULL ORDER BY id",
+        (company, list_id),
+    )
+    return [Subscription.from_row(r) for r in rows]
+
+
+# -- lists and campaigns -----------------------------------------------------------------------
+
+
+def get_list(tx: Tx, company: str, list_id: str) -> SubscriptionList | None:
+    row = tx.one("SELECT * FROM lists WHERE company=? AND id=?", (company, list_id))
+    return SubscriptionList.from_row(row) if row else None
+
+
+def all_lists(tx: Tx, company: str) -> list[SubscriptionList]:
+    rows = tx.all("SELECT * FROM lists WHERE company=? ORDER BY created_at, id", (company,))
+    return [SubscriptionList.from_row(r) for r in rows]
+
+
+def get_campaign(tx: Tx, company: str, acquisition_id: str) -> Campaign | None:
+    row = tx.one("SELECT * FROM campaigns WHERE company=? AND acquisition_id=?", (company, acquisition_id))
+    return Campaign.from_row(row) if row else None
+
+
+def all_campaigns(tx: Tx, company: str) -> list[Campaign]:
+    rows = tx.all("SELECT * FROM campaigns WHERE company=? ORDER BY created_date, acquisition_id", (company,))
+    return [Campaign.from_row(r) for r in rows]
+
+
+# -- participants ------------------------------------------------------------------------------
+
+
+def participants_of(tx: Tx, company: str, acquisition_id: str, person_key: str) -> list[Participant]:
+    rows = tx.all(
+        "SELECT * FROM participants WHERE company=? AND acquisition_id=? AND person_key=? ORDER BY id DESC",
+        (company, acquisition_id, person_key),
+    )
+    return [Participant.from_row(r) for r in rows]
+
+
+def pending_of_person(tx: Tx, company: str, person_key: str) -> list[Participant]:
+    rows = tx.all(
+        "SELECT * FROM participants WHERE company=? AND person_key=? AND status='PENDING' ORDER BY id DESC",
+        (company, person_key),
+    )
+    return [Participant.from_row(r) for r in rows]
+
+
+def insert_participant(
+    tx: Tx, company: str, acquisition_id: str, person_key: str, when: str, expires: str, status: str
+) -> Participant:
+    cur = tx.run(
+        "INSERT INTO participants (company, acquisition_id, person_key, participation_date, expire_date,"
+        " status, updated_at) VALUES (?,?,?,?,?,?,?)",
+        (company, acquisition_id, person_key, when, expires, status, when),
+    )
+    return Participant(cur.lastrowid or 0, company, acquisition_id, person_key, when, expires, status, when)
+
+
+def set_participant_status(tx: Tx, part: Participant, status: str, when: str) -> Participant:
+    tx.run("UPDATE participants SET status=?, updated_at=? WHERE id=?", (status, when, part.id))
+    return dataclasses.replace(part, status=status, updated_at=when)
+
+
+def snapshot(record: Any) -> dict[str, Any]:
+    """A record as plain data, for domain events."""
+    return dataclasses.asdict(record)

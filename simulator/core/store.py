@@ -1,0 +1,187 @@
+"""The SQLite store (standard library ``sqlite3``): schema, migrations and transactions.
+
+One connection, used from one event loop; a lock keeps callers from other threads (tests, the
+TestClient portal) from interleaving. ``:memory:`` by default; a file path persists, in WAL mode so a
+write acknowledged with 2xx has reached the operating system before the response leaves and survives
+``kill -9`` of the process.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS companies (
+  key TEXT PRIMARY KEY, username TEXT NOT NULL, password TEXT NOT NULL,
+  config TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lists (
+  company TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, archived INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL, PRIMARY KEY (company, id)
+);
+CREATE TABLE IF NOT EXISTS campaigns (
+  company TEXT NOT NULL, acquisition_id TEXT NOT NULL, description TEXT NOT NULL,
+  status TEXT NOT NULL, list_id TEXT NOT NULL, double_opt_in INTEGER NOT NULL,
+  keywords TEXT NOT NULL, start_date TEXT, end_date TEXT, created_date TEXT NOT NULL,
+  updated_date TEXT NOT NULL, confirm_hours REAL NOT NULL DEFAULT 24,
+  PRIMARY KEY (company, acquisition_id)
+);
+CREATE TABLE IF NOT EXISTS persons (
+  company TEXT NOT NULL, person_key TEXT NOT NULL, person_id INTEGER NOT NULL,
+  external_person_id TEXT, mdn TEXT, carrier_code TEXT, custom_fields TEXT NOT NULL DEFAULT '{}',
+  timezone TEXT, timezone_source TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  PRIMARY KEY (company, person_key)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS persons_pid ON persons (company, person_id);
+CREATE UNIQUE INDEX IF NOT EXISTS persons_ext ON persons (company, external_person_id)
+  WHERE external_person_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS persons_mdn ON persons (company, mdn);
+CREATE TABLE IF NOT EXISTS subscriptions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, company TEXT NOT NULL, person_key TEXT NOT NULL,
+  list_id TEXT NOT NULL, opt_in_date TEXT NOT NULL, opt_out_date TEXT, opt_out_reason TEXT,
+  source TEXT NOT NULL DEFAULT 'api'
+);
+CREATE INDEX IF NOT EXISTS subs_person ON subscriptions (company, person_key, list_id);
+CREATE INDEX IF NOT EXISTS subs_list ON subscriptions (company, list_id, opt_out_date);
+CREATE TABLE IF NOT EXISTS participants (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, company TEXT NOT NULL, acquisition_id TEXT NOT NULL,
+  person_key TEXT NOT NULL, participation_date TEXT NOT NULL, expire_date TEXT NOT NULL,
+  status TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS parts_person ON participants (company, acquisition_id, person_key);
+CREATE INDEX IF NOT EXISTS parts_status ON participants (status, expire_date);
+CREATE TABLE IF NOT EXISTS confirmation_blocks (
+  company TEXT NOT NULL, acquisition_id TEXT NOT NULL, mdn TEXT NOT NULL,
+  PRIMARY KEY (company, acquisition_id, mdn)
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, company TEXT NOT NULL, type TEXT NOT NULL,
+  occurred_at TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_company ON events (company, id);
+"""
+
+# Tables holding one company's data (in the order they are cleared on reset).
+COMPANY_TABLES = (
+    "events",
+    "confirmation_blocks",
+    "participants",
+    "subscriptions",
+    "persons",
+    "campaigns",
+    "lists",
+)
+
+
+@dataclass(slots=True, frozen=True)
+class DomainEvent:
+    """Something that happened on the platform; the callback engine turns these into deliveries."""
+
+    type: str
+    company: str
+    occurred_at: str
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Tx:
+    """An open transaction: its connection and the domain events it has emitted so far."""
+
+    conn: sqlite3.Connection
+    events: list[DomainEvent] = field(default_factory=list)
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+    def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    def all(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def run(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+
+EventSink = Callable[[Tx, list[DomainEvent]], None]
+
+
+class Store:
+    """Owns the SQLite connection; every change goes through :meth:`transaction`."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        if path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self._sinks: list[EventSink] = []
+        # Tables keyed by a ``company`` column, cleared by a reset; other modules add theirs.
+        self.company_tables: list[str] = list(COMPANY_TABLES)
+        self._tx: Tx | None = None
+        self.migrate(_SCHEMA)
+
+    def migrate(self, ddl: str) -> None:
+        """Apply idempotent DDL (other parts of the simulator add their own tables this way)."""
+        with self._lock:
+            self.conn.executescript(ddl)
+            self.conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def add_sink(self, sink: EventSink) -> None:
+        """Run ``sink`` inside every transaction that emitted events, just before it commits."""
+        self._sinks.append(sink)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One atomic unit: state changes and the deliveries they cause commit together or not at all."""
+        with self._lock:
+            if self._tx is not None:  # nested: join the outer transaction
+                yield self._tx
+                return
+            tx = Tx(self.conn)
+            self._tx = tx
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield tx
+                if tx.events:
+                    for sink in self._sinks:
+                        sink(tx, tx.events)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._tx = None
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read without BEGIN (each statement sees committed data)."""
+        with self._lock:
+            yield self._tx or Tx(self.conn)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str | None) -> Any:
+    return json.loads(text) if text else None

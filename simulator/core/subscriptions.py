@@ -1,0 +1,96 @@
+"""Subscriptions and subscription lists.
+
+A subscription is addressed as (person, list) and has no id of its own; ending one and subscribing
+again makes a second record (fact sheet §3.1). The API cannot create subscriptions; they come from
+acquisition campaigns or from the platform side (fact sheet §3.1, P-subapi).
+"""
+
+from __future__ import annotations
+
+from simulator.core import repo
+from simulator.core.env import Env
+from simulator.core.models import OPT_OUT_REASONS, Person, Subscription, SubscriptionList
+from simulator.core.store import Tx
+from simulator.errors import BadRequest, Code, NotFound
+
+
+class Subscriptions:
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    def of_person(self, tx: Tx, person: Person, *, active_only: bool = True) -> list[Subscription]:
+        """Active subscriptions by default; ``active_only=False`` adds ended ones (W-smeth)."""
+        return repo.subscriptions_of(tx, person.company, person.person_key, active_only=active_only)
+
+    def for_list(
+        self, tx: Tx, person: Person, list_id: str, *, active_only: bool = True
+    ) -> list[Subscription]:
+        """The person's subscription to one list; 404 when not subscribed (OAS)."""
+        subs = [s for s in self.of_person(tx, person, active_only=active_only) if s.list_id == list_id]
+        if not subs:
+            raise NotFound(f"person is not subscribed to list {list_id!r}")
+        return subs
+
+    def subscribe(self, tx: Tx, person: Person, list_id: str, source: str) -> Subscription | None:
+        """Start a subscription (None if one is already active) and emit subscription_added."""
+        if repo.active_subscription(tx, person.company, person.person_key, list_id) is not None:
+            return None
+        sub_id = repo.insert_subscription(
+            tx, person.company, person.person_key, list_id, self.env.now(), source
+        )
+        sub = repo.subscription_by_id(tx, sub_id)
+        self.env.emit(
+            tx,
+            "subscription_added",
+            person.company,
+            person=repo.snapshot(person),
+            subscription=repo.snapshot(sub),
+        )
+        return sub
+
+    def end(self, tx: Tx, person: Person, sub: Subscription, reason: str) -> Subscription:
+        """End an active subscription with an opt-out reason and emit subscription_removed."""
+        if reason not in OPT_OUT_REASONS:
+            raise BadRequest(f"opt_out_reason must be one of: {', '.join(OPT_OUT_REASONS)}")
+        repo.end_subscription(tx, sub.id, self.env.now(), reason)
+        ended = repo.subscription_by_id(tx, sub.id)
+        self.env.emit(
+            tx,
+            "subscription_removed",
+            person.company,
+            person=repo.snapshot(person),
+            subscription=repo.snapshot(ended),
+        )
+        return ended
+
+    def unsubscribe(self, tx: Tx, person: Person, list_id: str, reason: str = "api_opt_out") -> Subscription:
+        """DELETE .../subscriptions/{list}: 404 when not actively subscribed (OAS); reason api_opt_out."""
+        sub = repo.active_subscription(tx, person.company, person.person_key, list_id)
+        if sub is None:
+            raise NotFound(f"person is not subscribed to list {list_id!r}")
+        return self.end(tx, person, sub, reason)
+
+    def end_all(self, tx: Tx, person: Person, reason: str) -> list[Subscription]:
+        return [self.end(tx, person, s, reason) for s in self.of_person(tx, person)]
+
+    # -- lists ---------------------------------------------------------------------------------
+
+    def lists(self, tx: Tx, company: str) -> list[SubscriptionList]:
+        return [sl for sl in repo.all_lists(tx, company) if not sl.archived]
+
+    def get_list(self, tx: Tx, company: str, list_id: str) -> SubscriptionList:
+        found = repo.get_list(tx, company, list_id)
+        if found is None or found.archived:
+            raise NotFound(f"subscription list {list_id!r} not found", code=Code.NOT_FOUND)
+        return found
+
+    def archive_list(self, tx: Tx, company: str, list_id: str) -> list[Subscription]:
+        """Archive a list: every active subscriber is opted out with ``list_archived``."""
+        self.get_list(tx, company, list_id)
+        ended = []
+        for sub in repo.active_subscribers(tx, company, list_id):
+            person = repo.person_by_key(tx, company, sub.person_key)
+            if person is not None:
+                ended.append(self.end(tx, person, sub, "list_archived"))
+        tx.run("UPDATE lists SET archived=1 WHERE company=? AND id=?", (company, list_id))
+        return ended

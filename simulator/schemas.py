@@ -1,0 +1,78 @@
+"""The only code that reads ``simulator/schemas/``: load by name, validate, list problems.
+
+Every wire shape has one JSON Schema (2020-12) file there; request validation, the OpenAPI document,
+the generators and the contract tests all read them from here, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+
+from simulator.errors import Code, Problem
+
+BASE_URI = "https://catapult-sim.dev/schemas/"
+
+
+@cache
+def _registry() -> Registry:
+    resources_ = []
+    for name, schema in all_schemas().items():
+        resources_.append((schema.get("$id", BASE_URI + name + ".json"), Resource.from_contents(schema)))
+    return Registry().with_resources(resources_)
+
+
+@cache
+def all_schemas() -> dict[str, dict[str, Any]]:
+    """Every schema by name (the file name without ``.json``)."""
+    out: dict[str, dict[str, Any]] = {}
+    folder = resources.files("simulator") / "schemas"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            out[entry.name[: -len(".json")]] = json.loads(entry.read_text(encoding="utf-8"))
+    return out
+
+
+def schema(name: str) -> dict[str, Any]:
+    return all_schemas()[name]
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(name), registry=_registry())
+
+
+def problems(name: str, instance: Any) -> list[Problem]:
+    """Every way ``instance`` breaks schema ``name``, one problem each, naming the field."""
+    out = []
+    for err in sorted(validator(name).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+        out.extend(_describe(err))
+    return out
+
+
+def _describe(err: Any) -> list[Problem]:
+    where = ".".join(str(p) for p in err.absolute_path) or "body"
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        field = f"{where}.{missing}" if where != "body" else missing
+        return [Problem(Code.REQUIRED, f"{field} is required")]
+    if err.validator in ("additionalProperties", "unevaluatedProperties"):
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        prefix = "" if where == "body" else where + "."
+        return [Problem(Code.UNKNOWN_FIELD, f"{prefix}{name} is not a known field") for name in extra] or [
+            Problem(Code.UNKNOWN_FIELD, f"{where}: {err.message}")
+        ]
+    if err.validator in ("anyOf", "oneOf") and err.context:
+        best = best_match(err.context)
+        return [Problem(Code.INVALID, f"{where}: {best.message}")]
+    return [Problem(Code.INVALID, f"{where}: {err.message}")]
+
+
+def is_valid(name: str, instance: Any) -> bool:
+    return validator(name).is_valid(instance)
