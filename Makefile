@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test lint typecheck pytest install install-test clean bench
+.PHONY: serve test lint typecheck pytest install install-test clean bench docs fixtures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ serve: install
 	$(BIN)/catapult-sim serve $(ARGS)
 
 lint: install-test
-	$(BIN)/ruff format --check simulator tests benchmarks
-	$(BIN)/ruff check simulator tests benchmarks
+	$(BIN)/ruff format --check simulator tests benchmarks contract_tests
+	$(BIN)/ruff check simulator tests benchmarks contract_tests
 
 typecheck: install-test
 	$(BIN)/mypy
@@ -35,6 +35,19 @@ pytest: install-test
 	$(BIN)/pytest -n 2 $(ARGS)
 
 test: lint typecheck pytest
+
+# Load both the simulator and a bare Starlette app with wrk (apt-get install wrk); not part of `make test`.
+bench: install
+	$(BIN)/python benchmarks/bench_api.py $(ARGS)
+
+# Regenerate docs/endpoints.md from the routing table (tests/test_docs_endpoints.py checks it).
+docs: install
+	$(BIN)/python -m simulator.docs_endpoints
+
+# Regenerate the checked-in sample payloads (tests/test_fixtures.py checks they match).
+fixtures: install
+	rm -rf fixtures
+	$(BIN)/catapult-sim fixtures sample --out fixtures
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from simulator.errors import CatapultError, Code, MethodNotAllowed, NotFound, Problem
+from simulator.middleware import install as install_test_control
 from simulator.routes import build_routes
 from simulator.settings import Settings
 from simulator.sim import Simulator
@@ -23,7 +24,11 @@ def create_app(settings: Settings | None = None, *, sim: Simulator | None = None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        await simulator.callbacks.start()  # the callback dispatcher runs while the app does
+        try:
+            yield
+        finally:
+            await simulator.callbacks.stop()
 
     app = Starlette(
         routes=build_routes(),
@@ -36,6 +41,7 @@ def create_app(settings: Settings | None = None, *, sim: Simulator | None = None
     )
     app.router.redirect_slashes = False
     app.state.sim = simulator
+    install_test_control(app, simulator)  # request journal, faults, rate limits
     return app
 
 

@@ -32,6 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.control_cli import add_control_commands
 
     add_control_commands(sub)
+    from simulator.cli_contract import add_contract_command
+
+    add_contract_command(sub)
+    from simulator.cli_journal import add_commands as add_test_control_commands
+
+    add_test_control_commands(sub)
+    from simulator.cli_deliveries import add_delivery_commands
+
+    add_delivery_commands(sub)
+    from simulator.cli_fixtures import add_fixture_commands
+
+    add_fixture_commands(sub)
     return parser
 
 
@@ -59,6 +71,12 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--max-body-bytes", type=int, help="largest accepted request body (default 1 MiB)")
     p.add_argument("--log-level", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", default=None, help="log every request")
+    from simulator.cli_journal import add_serve_options
+
+    add_serve_options(p)
+    from simulator.cli_deliveries import add_serve_flags
+
+    add_serve_flags(p)
     p.set_defaults(handler=_serve)
 
 
@@ -71,8 +89,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     fields = ("host", "port", "db", "seed_file", "strict_companies", "find_by_mdn_shape", "clock",
               "start_time", "random_seed", "max_body_bytes", "log_level", "access_log")  # fmt: skip
+    from simulator.cli_deliveries import SERVE_FIELDS as CALLBACK_FIELDS
+    from simulator.cli_journal import SERVE_FIELDS
+
     try:
-        settings = Settings.from_env(os.environ, **{f: getattr(args, f) for f in fields})
+        names = (*fields, *SERVE_FIELDS, *CALLBACK_FIELDS)
+        settings = Settings.from_env(os.environ, **{f: getattr(args, f) for f in names})
         app = create_app(settings)
     except (SeedError, ValueError) as exc:
         print(f"catapult-sim: {exc}", file=sys.stderr)

@@ -12,14 +12,23 @@ from typing import Any
 
 from starlette.routing import Route
 
+from simulator import openapi
 from simulator.api import acquisition, persons, subscription_lists, subscriptions
+from simulator.api import callbacks as api_callbacks
 from simulator.control import admin, platform
+from simulator.control import callbacks as control_callbacks
+from simulator.control import chaos as control_chaos
+from simulator.control import deliveries as control_deliveries
+from simulator.control import faults as control_faults
+from simulator.control import journal as control_journal
 
 C = "/companies/{company_key}"
 P = C + "/mobiledb/persons"
 L = C + "/mobiledb/subscription_lists"
 A = C + "/campaigns/acquisition"
+CB = C + "/config/callbacks"
 S = "/_sim"
+D = S + "/deliveries"
 SC = S + "/companies/{company_key}"
 
 
@@ -32,49 +41,84 @@ class Op:
     endpoint: Callable[..., Any]
     summary: str
     status: str = "implemented"
+    # Schemas (simulator/schemas) of the success body: "name", "name[]" (an array), "a|b" (either);
+    # the OpenAPI document and the response-conformance tests read them from here.
+    returns: str = ""
+    ok: tuple[int, ...] = (200,)  # success statuses
+    body: str = ""  # schema of the JSON request body; "object" = any JSON object (control bodies)
+    query: tuple[str, ...] = ()  # query parameters; "name:boolean" / "name:integer" give a type
 
 
 CATAPULT_OPS: list[Op] = [
-    Op("POST", P, persons.add_person, "Add a person"),
-    Op("GET", P, persons.find_by_mdn, "Find a person by MDN"),
-    Op("GET", P + "/external/{external_person_id}", persons.get_person_external, "Get a person by external id"),
-    Op("PUT", P + "/external/{external_person_id}", persons.upsert_person_external, "Add or update a person by external id"),
-    Op("GET", P + "/external/{external_person_id}/subscriptions", subscriptions.list_subscriptions, "List a person's subscriptions (external id)"),
-    Op("GET", P + "/external/{external_person_id}/subscriptions/{subscription_list_id}", subscriptions.get_subscription, "Get a person's subscription to a list (external id)"),
-    Op("DELETE", P + "/external/{external_person_id}/subscriptions/{subscription_list_id}", subscriptions.unsubscribe, "Unsubscribe a person from a list (external id)"),
-    Op("GET", P + "/{person_key}", persons.get_person, "Get a person"),
-    Op("PUT", P + "/{person_key}", persons.update_person, "Update a person"),
-    Op("GET", P + "/{person_key}/subscriptions", subscriptions.list_subscriptions, "List a person's subscriptions"),
-    Op("GET", P + "/{person_key}/subscriptions/{subscription_list_id}", subscriptions.get_subscription, "Get a person's subscription to a list"),
-    Op("DELETE", P + "/{person_key}/subscriptions/{subscription_list_id}", subscriptions.unsubscribe, "Unsubscribe a person from a list"),
-    Op("GET", L, subscription_lists.list_lists, "List subscription lists"),
-    Op("GET", L + "/{subscription_list_id}", subscription_lists.get_list, "Get a subscription list"),
-    Op("GET", L + "/{subscription_list_id}/subscribers", subscription_lists.search_subscriber, "Find a subscriber of a list"),
-    Op("GET", L + "/{subscription_list_id}/acquisition_campaigns", subscription_lists.list_campaigns, "List the campaigns that feed a list"),
-    Op("GET", A, acquisition.list_campaigns, "List active acquisition campaigns"),
-    Op("GET", A + "/{acquisition_id}", acquisition.get_campaign, "Get an acquisition campaign"),
-    Op("POST", A + "/{acquisition_id}/participants", acquisition.add_participant, "Add a participant (mobile sign-up)"),
-    Op("GET", A + "/{acquisition_id}/participants", acquisition.pending_participants, "List a person's pending participations"),
+    Op("POST", P, persons.add_person, "Add a person", returns="person-response", ok=(200, 201), body="person-request"),
+    Op("GET", P, persons.find_by_mdn, "Find a person by MDN", returns="person-response|person-response[]", query=("mdn",)),
+    Op("GET", P + "/external/{external_person_id}", persons.get_person_external, "Get a person by external id", returns="person-response"),
+    Op("PUT", P + "/external/{external_person_id}", persons.upsert_person_external, "Add or update a person by external id", returns="person-response", ok=(200, 201), body="person-request"),
+    Op("GET", P + "/external/{external_person_id}/subscriptions", subscriptions.list_subscriptions, "List a person's subscriptions (external id)", returns="subscription[]", query=("active_only:boolean",)),
+    Op("GET", P + "/external/{external_person_id}/subscriptions/{subscription_list_id}", subscriptions.get_subscription, "Get a person's subscription to a list (external id)", returns="subscription[]", query=("active_only:boolean",)),
+    Op("DELETE", P + "/external/{external_person_id}/subscriptions/{subscription_list_id}", subscriptions.unsubscribe, "Unsubscribe a person from a list (external id)", returns="subscription"),
+    Op("GET", P + "/{person_key}", persons.get_person, "Get a person", returns="person-response"),
+    Op("PUT", P + "/{person_key}", persons.update_person, "Update a person", returns="person-response", body="person-request"),
+    Op("GET", P + "/{person_key}/subscriptions", subscriptions.list_subscriptions, "List a person's subscriptions", returns="subscription[]", query=("active_only:boolean",)),
+    Op("GET", P + "/{person_key}/subscriptions/{subscription_list_id}", subscriptions.get_subscription, "Get a person's subscription to a list", returns="subscription[]", query=("active_only:boolean",)),
+    Op("DELETE", P + "/{person_key}/subscriptions/{subscription_list_id}", subscriptions.unsubscribe, "Unsubscribe a person from a list", returns="subscription"),
+    Op("GET", L, subscription_lists.list_lists, "List subscription lists", returns="subscription-list[]"),
+    Op("GET", L + "/{subscription_list_id}", subscription_lists.get_list, "Get a subscription list", returns="subscription-list"),
+    Op("GET", L + "/{subscription_list_id}/subscribers", subscription_lists.search_subscriber, "Find a subscriber of a list", returns="person-response", query=("mdn", "person_key", "external_person_id", "person_id")),
+    Op("GET", L + "/{subscription_list_id}/acquisition_campaigns", subscription_lists.list_campaigns, "List the campaigns that feed a list", returns="acquisition-campaign[]"),
+    Op("GET", A, acquisition.list_campaigns, "List active acquisition campaigns", returns="acquisition-campaign[]"),
+    Op("GET", A + "/{acquisition_id}", acquisition.get_campaign, "Get an acquisition campaign", returns="acquisition-campaign"),
+    Op("POST", A + "/{acquisition_id}/participants", acquisition.add_participant, "Add a participant (mobile sign-up)", returns="participant-response", ok=(200, 201), body="participant-request"),
+    Op("GET", A + "/{acquisition_id}/participants", acquisition.pending_participants, "List a person's pending participations", returns="participant-response[]", query=("mdn", "person_id", "external_person_id", "person_key")),
+    Op("POST", CB, api_callbacks.create_callback, "Register a callback", returns="callback-registration", ok=(201,), body="callback-registration-request"),
+    Op("GET", CB, api_callbacks.list_callbacks, "List active and future callback registrations", returns="callback-registration[]"),
+    Op("GET", CB + "/{callback_id}", api_callbacks.get_callback, "Get a callback registration", returns="callback-registration"),
+    Op("PUT", CB + "/{callback_id}", api_callbacks.update_callback, "Replace a callback registration", returns="callback-registration", body="callback-registration-request"),
+    Op("DELETE", CB + "/{callback_id}", api_callbacks.delete_callback, "Cancel a callback registration", returns="callback-registration"),
+    Op("POST", C + "/config/callback_events/test", api_callbacks.test_callback, "Send a test callback event", returns="test-callback-response", body="test-callback-request"),
 ]  # fmt: skip
 
 CONTROL_OPS: list[Op] = [
     Op("GET", S + "/health", admin.health, "Readiness check"),
-    Op("POST", S + "/reset", admin.reset, "Reset every company (or one) to its seed"),
+    Op("POST", S + "/reset", admin.reset, "Reset every company (or one) to its seed", body="object"),
     Op("GET", S + "/companies", admin.companies, "List companies"),
     Op("POST", SC + "/reset", admin.reset_company, "Reset one company to its seed"),
     Op("GET", SC + "/state", admin.state, "Dump a company's state"),
-    Op("GET", SC + "/events", admin.events, "List a company's domain events"),
-    Op("GET", SC + "/person", platform.person_state, "Everything about one person"),
-    Op("POST", SC + "/sms/keyword", platform.sms_keyword, "Simulate an SMS keyword opt-in"),
-    Op("POST", SC + "/sms/reply", platform.sms_reply, "Simulate an SMS reply (Y, N, STOP)"),
-    Op("POST", SC + "/opt-in", platform.opt_in, "Subscribe a person to a list from the platform side"),
-    Op("POST", SC + "/opt-out", platform.opt_out, "Opt a person out for a given reason"),
-    Op("POST", SC + "/disconnect", platform.disconnect, "Simulate a carrier disconnect"),
+    Op("GET", SC + "/events", admin.events, "List a company's domain events", query=("after:integer", "type")),
+    Op("GET", SC + "/person", platform.person_state, "Everything about one person", query=("mdn", "person_key", "external_person_id")),
+    Op("POST", SC + "/sms/keyword", platform.sms_keyword, "Simulate an SMS keyword opt-in", body="object"),
+    Op("POST", SC + "/sms/reply", platform.sms_reply, "Simulate an SMS reply (Y, N, STOP)", body="object"),
+    Op("POST", SC + "/opt-in", platform.opt_in, "Subscribe a person to a list from the platform side", body="object"),
+    Op("POST", SC + "/opt-out", platform.opt_out, "Opt a person out for a given reason", body="object"),
+    Op("POST", SC + "/disconnect", platform.disconnect, "Simulate a carrier disconnect", body="object"),
     Op("POST", SC + "/lists/{list_id}/archive", platform.archive_list, "Archive a list"),
-    Op("POST", SC + "/participants/{acquisition_id}/{action}", platform.participant_action, "Confirm, decline or expire a pending participant"),
+    Op("POST", SC + "/participants/{acquisition_id}/{action}", platform.participant_action, "Confirm, decline or expire a pending participant", body="object"),
     Op("GET", S + "/clock", admin.clock_get, "Read the clock"),
-    Op("POST", S + "/clock", admin.clock_set, "Switch the clock between manual and system, or set it"),
-    Op("POST", S + "/clock/advance", admin.clock_advance, "Advance a manual clock"),
+    Op("POST", S + "/clock", admin.clock_set, "Switch the clock between manual and system, or set it", body="object"),
+    Op("POST", S + "/clock/advance", admin.clock_advance, "Advance a manual clock", body="object"),
+    Op("GET", S + "/journal", control_journal.journal_list, "List the Catapult requests received (filters: method, path, company, status, since, after, limit)", query=("method", "path", "company", "status", "since", "after:integer", "limit:integer")),
+    Op("DELETE", S + "/journal", control_journal.journal_clear, "Clear the request journal (or one company's part)", query=("company",)),
+    Op("GET", S + "/journal/count", control_journal.journal_count, "Count the Catapult requests received (same filters as the list)", query=("method", "path", "company", "status", "since", "after:integer")),
+    Op("POST", S + "/journal/verify", control_journal.journal_verify, "Verify that matching requests were received N times, with near misses", body="object"),
+    Op("GET", S + "/journal/{entry_id}", control_journal.journal_entry, "One journal entry"),
+    Op("GET", S + "/faults", control_faults.faults_list, "List fault and latency rules", query=("company",)),
+    Op("POST", S + "/faults", control_faults.faults_add, "Add one fault or latency rule, or several", ok=(201,), body="object"),
+    Op("DELETE", S + "/faults", control_faults.faults_clear, "Remove every fault rule (or one company's)", query=("company",)),
+    Op("DELETE", S + "/faults/{rule_id}", control_faults.fault_delete, "Remove one fault rule"),
+    Op("GET", S + "/rate-limits", control_faults.rate_limits_get, "Read the per-company rate limits"),
+    Op("POST", S + "/rate-limits", control_faults.rate_limits_set, "Set a company's (or the default) rate limit and Retry-After", body="object"),
+    Op("GET", D, control_deliveries.list_deliveries, "List callback deliveries, newest first (filters: company, type, status, destination, since, callback_id, event_id)", query=("company", "type", "status", "destination", "since", "callback_id", "event_id", "limit:integer", "before:integer")),
+    Op("GET", D + "/attempts", control_deliveries.attempts, "Delivery attempts after an attempt id (what deliveries tail follows)", query=("after:integer", "limit:integer")),
+    Op("POST", D + "/replay-failed", control_deliveries.replay_failed, "Replay every failed delivery since a time (and other filters)", body="object"),
+    Op("GET", D + "/{delivery_id}", control_deliveries.show_delivery, "One delivery with every attempt"),
+    Op("POST", D + "/{delivery_id}/replay", control_deliveries.replay_delivery, "Send a delivery again (same body and event_id)", ok=(201,)),
+    Op("GET", S + "/destinations", control_deliveries.destinations, "Callback destinations: queues, failures, downed state; the retry policy"),
+    Op("GET", S + "/chaos", control_chaos.chaos_get, "Read the callback chaos settings"),
+    Op("POST", S + "/chaos", control_chaos.chaos_set, "Set the chaos seed and a global or per-destination rule", body="object"),
+    Op("DELETE", S + "/chaos", control_chaos.chaos_clear, "Clear every chaos rule (or one destination's)", query=("destination",)),
+    Op("GET", SC + "/callbacks", control_callbacks.listing, "A company's callback registrations"),
+    Op("POST", SC + "/callbacks", control_callbacks.register, "Register a URL for every callback type", ok=(201,), body="object"),
+    Op("GET", "/openapi.json", openapi.serve, "This simulator's OpenAPI 3.1 document"),
 ]  # fmt: skip
 
 
@@ -97,7 +141,9 @@ def _dispatch(handlers: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
         return next(iter(handlers.values()))
 
     async def endpoint(request: Any) -> Any:
-        return await handlers[request.method](request)
+        # Starlette routes HEAD wherever GET is allowed; answer it with the GET handler.
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
 
     return endpoint
 

@@ -26,6 +26,20 @@ class Settings:
     event_log_cap: int = 10_000
     log_level: str = "warning"
     access_log: bool = False
+    # Callback delivery (docs/delivery-contract.md). Durations are text: "250ms", "10s", "5m", "2h".
+    callback_url: str | None = None
+    retry_preset: str = "vibes"
+    retry_schedule: str | None = None
+    delivery_timeout: str | None = None
+    delivery_concurrency: int = 16
+    delivery_log_cap: int = 10_000
+    downed_after: int = 5
+    downed_cooldown: str = "5m"
+    # Test control (docs/error-handling.md): request journal size; per-company requests/second
+    # (None = off, fact sheet §1.6); Retry-After on 429, which Vibes does not document.
+    journal_cap: int = 10_000
+    rate_limit: int | None = None
+    retry_after: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:

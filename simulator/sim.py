@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from simulator.core.clock import SwitchableClock, parse_iso
+from simulator.core.faults import Faults
 from simulator.core.ids import Ids
+from simulator.core.journal import Journal
 from simulator.core.mobiledb import MobileDB
+from simulator.core.ratelimit import RateLimits
 from simulator.core.seed import load_seed
 from simulator.core.store import Store
+from simulator.delivery.engine import CallbackEngine
 from simulator.settings import Settings
 
 
@@ -29,6 +33,11 @@ class Simulator:
             event_cap=settings.event_log_cap,
         )
         self.db.companies.seed_all()
+        self.callbacks = CallbackEngine(self.store, self.clock, self.ids, settings)  # registrations, outbox
+        # Test control of the Catapult surface; clearing these never touches company data.
+        self.journal = Journal(settings.journal_cap)
+        self.faults = Faults(settings.random_seed)
+        self.rate_limits = RateLimits(settings.rate_limit, self.seed, retry_after=settings.retry_after)
 
     def reset(self, company: str | None = None, *, seed: int | None = None) -> list[str]:
         """Reset one company's data (or all, which also re-seeds the id factory when asked)."""
@@ -37,8 +46,11 @@ class Simulator:
             self.db.companies.seed_all()
             if seed is not None:
                 self.ids.reseed(seed)
-            return [c.key for c in self.db.companies.all()]
-        return self.db.companies.reset(company)
+            keys = [c.key for c in self.db.companies.all()]
+        else:
+            keys = self.db.companies.reset(company)
+        self.callbacks.after_reset(keys)  # URL health cleared; --callback-url registrations come back
+        return keys
 
     def close(self) -> None:
         self.store.close()

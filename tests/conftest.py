@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from simulator.app import create_app
 from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+from simulator.delivery.receiver import Receiver
 from simulator.settings import Settings
 
 
@@ -39,3 +40,10 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def sim(client: TestClient):  # type: ignore[no-untyped-def]
     """The Simulator behind ``client``."""
     return client.app.state.sim  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real recording HTTP receiver on 127.0.0.1, port 0 (callback tests point registrations at it)."""
+    with Receiver() as rx:
+        yield rx

@@ -79,7 +79,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         if media not in JSON_TYPES and not media.endswith("+json"):
             raise UnsupportedMediaType(f"Content-Type must be application/json, not {media!r}")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -91,7 +91,9 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     if not raw.strip():
         raise BadRequest("a JSON body is required", code=Code.MALFORMED_BODY)
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_reject_constant)
+    except _NotJson as exc:
+        raise BadRequest(f"malformed JSON: {exc}", code=Code.MALFORMED_BODY) from None
     except UnicodeDecodeError:
         raise BadRequest("the body is not UTF-8", code=Code.MALFORMED_BODY) from None
     except json.JSONDecodeError as exc:
@@ -100,6 +102,14 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         ) from None
     except RecursionError:
         raise BadRequest("malformed JSON: nested too deeply", code=Code.MALFORMED_BODY) from None
+
+
+class _NotJson(ValueError):
+    """A token Python's json module accepts but JSON (RFC 8259) does not."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
 
 
 def check_schema(name: str, body: Any, status: int = 422) -> None:

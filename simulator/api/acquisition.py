@@ -57,7 +57,7 @@ async def pending_participants(request: Request) -> Response:
         elif ext:
             person = repo.person_by_external(tx, c.company, ext)
         elif pid:
-            person = repo.person_by_id(tx, c.company, int(pid)) if pid.isdigit() and len(pid) < 19 else None
+            person = repo.person_by_id(tx, c.company, pid)
         elif key:
             person = repo.person_by_key(tx, c.company, key)
         parts = c.sim.db.acq.pending(tx, c.company, c.path("acquisition_id"), person)

@@ -67,7 +67,7 @@ def _lookup(sim: Simulator, tx: Tx, company: str, key: str, value: str, version:
         return repo.person_by_key(tx, company, value)
     if key == "external_person_id":
         return repo.person_by_external(tx, company, value)
-    return repo.person_by_id(tx, company, int(value)) if value.isdigit() and len(value) < 19 else None
+    return repo.person_by_id(tx, company, value)
 
 
 async def list_campaigns(request: Request) -> Response:

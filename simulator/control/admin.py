@@ -92,7 +92,7 @@ async def events(request: Request) -> Response:
     """The company's domain events, oldest first; ``after`` (an event id) and ``type`` filter."""
     sim, key = company(request)
     raw_after = request.query_params.get("after", "0")
-    if not raw_after.isdigit():
+    if not (raw_after.isascii() and raw_after.isdigit()) or len(raw_after) > 18:
         raise BadRequest("after must be a non-negative integer event id", code=Code.INVALID)
     type_ = request.query_params.get("type") or None
     return json_response(sim.db.events(key, after=int(raw_after), type_=type_))

@@ -192,8 +192,7 @@ class Acquisition:
         if body.get("person_key") is not None:
             found["person_key"] = repo.person_by_key(tx, company, body["person_key"])
         if body.get("person_id") is not None:
-            pid = str(body["person_id"])
-            found["person_id"] = repo.person_by_id(tx, company, int(pid)) if pid.isdigit() else None
+            found["person_id"] = repo.person_by_id(tx, company, body["person_id"])
         for name in ("person_key", "person_id"):
             if name in found and found[name] is None:
                 raise Unprocessable(f"no person with {name} {body[name]!r}", code=Code.NOT_FOUND)

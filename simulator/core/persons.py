@@ -17,6 +17,7 @@ from simulator.core.store import Tx
 from simulator.errors import Code, Conflict, NotFound, Problem, Unprocessable
 
 _UNSET: Any = object()
+MAX_EXTERNAL_ID = 128  # external_person_id: at most 128 characters (fact sheet §2.2 [P-person])
 
 
 @dataclasses.dataclass(slots=True)
@@ -96,7 +97,7 @@ class Persons:
     def match_mdn(self, tx: Tx, company: str, mdn: str, carrier: str | None) -> Person | None:
         """Same MDN and same carrier is the same person; another carrier is another person (W-person)."""
         for p in repo.persons_by_mdn(tx, company, mdn):
-            if carrier is None or p.carrier_code is None or p.carrier_code == carrier:
+            if _same_carrier(p.carrier_code, carrier):
                 return p
         return None
 
@@ -126,6 +127,8 @@ class Persons:
 
     def upsert_external(self, tx: Tx, company: str, external_id: str, patch: Patch) -> tuple[bool, Person]:
         """PUT by external id adds or updates (P-pute): (True, p) when created."""
+        if len(external_id) > MAX_EXTERNAL_ID:  # the path's id may become the record's (§2.2)
+            raise Unprocessable(f"external_person_id is longer than {MAX_EXTERNAL_ID} characters")
         found = repo.person_by_external(tx, company, external_id)
         if found is not None:
             return False, self._update(tx, found, patch)
@@ -179,6 +182,7 @@ class Persons:
             p.carrier_code = patch.carrier_code
         if p.mdn is None and patch.has("mdn"):
             p.carrier_code = patch.carrier_code if patch.has("carrier_code") else None
+        self._check_phone(tx, person, p)
         if patch.has("external_person_id"):
             ext = patch.external_person_id
             if ext is not None:
@@ -206,7 +210,16 @@ class Persons:
             return
         if p.mdn is not None:  # an MDN cannot be changed on an existing person (P-putk-old, OAS 409)
             raise Conflict("the MDN of an existing person cannot be changed; remove it first with null")
-        carrier = patch.carrier_code if patch.has("carrier_code") else p.carrier_code
-        owner = self.match_mdn(tx, p.company, new, carrier)
-        if owner is not None and owner.person_key != p.person_key:
-            raise Conflict("the MDN belongs to another person record")
+
+    def _check_phone(self, tx: Tx, before: Person, after: Person) -> None:
+        """A new MDN, or a new carrier on one, must not match another record's (W-person, §2.3)."""
+        if after.mdn is None or (after.mdn, after.carrier_code) == (before.mdn, before.carrier_code):
+            return
+        for other in repo.persons_by_mdn(tx, after.company, after.mdn):
+            if other.person_key != after.person_key and _same_carrier(other.carrier_code, after.carrier_code):
+                raise Conflict("the MDN belongs to another person record")
+
+
+def _same_carrier(a: str | None, b: str | None) -> bool:
+    """Same MDN is the same person unless both sides name different carriers (docs/fidelity.md)."""
+    return a is None or b is None or a == b

@@ -16,17 +16,27 @@ def person_by_key(tx: Tx, company: str, key: str) -> Person | None:
     return Person.from_row(row) if row else None
 
 
-def person_by_id(tx: Tx, company: str, person_id: int) -> Person | None:
-    row = tx.one("SELECT * FROM persons WHERE company=? AND person_id=?", (company, person_id))
+def person_by_id(tx: Tx, company: str, person_id: int | str) -> Person | None:
+    """The person with this deprecated numeric id; None for anything that cannot be one."""
+    number = as_person_id(person_id)
+    if number is None:
+        return None
+    row = tx.one("SELECT * FROM persons WHERE company=? AND person_id=?", (company, number))
     return Person.from_row(row) if row else None
+
+
+def as_person_id(value: int | str) -> int | None:
+    """``value`` as a person_id: ASCII digits that fit SQLite's INTEGER, else None (never an error)."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
 
 
 def person_by_key_or_id(tx: Tx, company: str, key: str) -> Person | None:
     """The ``{person_key}`` slot also takes the deprecated numeric person_id (fact sheet §2.2)."""
     found = person_by_key(tx, company, key)
-    if found is None and key.isdigit() and len(key) < 19:
-        found = person_by_id(tx, company, int(key))
-    return found
+    return found if found is not None else person_by_id(tx, company, key)
 
 
 def person_by_external(tx: Tx, company: str, external_id: str) -> Person | None:

@@ -2,6 +2,11 @@
 
 A seed file (JSON) describes companies; a ``template`` describes what a company key that is not in
 the seed gets on first use (docs/seed.md). Anything a company leaves out comes from the template.
+
+Test-control keys (docs/error-handling.md): a company's (or the template's) ``rate_limit`` is its
+requests per second (0 = none; null/absent = the ``--rate-limit`` default), read by
+``core.ratelimit``; a top-level ``faults`` array holds fault rules (the ``POST /_sim/faults`` shape)
+active from the start, loaded by ``simulator.middleware``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,268 @@
+"""Callback delivery: the simulator's dispatcher against a plain aiohttp sender, same receiver.
+
+Usage: ``.venv/bin/python benchmarks/bench_delivery.py [--count 5000] [--rate 500] [--concurrency 16]``.
+
+A receiver runs as its own process on 127.0.0.1 (aiohttp on uvloop); it answers 200 and notes when
+each ``event_id`` arrived. This process (uvloop too) then runs two phases, each first with the
+simulator and then with a plain aiohttp sender posting the very same bodies at the same
+concurrency (the limit for a Python sender):
+
+- throughput: ``--count`` deliveries are waiting (for the simulator, committed to its outbox by real
+  state changes before its dispatcher starts); deliveries/s = count / (last arrival - start);
+- latency: events happen at ``--rate`` per second (the simulator: a person added through the core
+  rules, in the same event loop as its dispatcher, as in the server); event-to-receipt p50/p99
+  from the moment the event's transaction wrote the delivery (plain: from the moment the body was
+  queued) to its arrival.
+
+Prints both side by side and the ratio simulator/plain of deliveries/s, with PASS or FAIL against
+the floor (0.5); exits 1 on FAIL. ``--db FILE`` runs the simulator on a SQLite file instead of
+memory. This is a benchmark, not a test: it is never part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import uvloop
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from simulator.core.persons import Patch  # noqa: E402
+from simulator.settings import Settings  # noqa: E402
+from simulator.sim import Simulator  # noqa: E402
+
+FLOOR = 0.5
+
+
+# -- the receiver (its own process: --serve-receiver) --------------------------------------------
+
+
+def serve_receiver() -> None:
+    arrivals: dict[str, float] = {}
+
+    async def hook(request: web.Request) -> web.Response:
+        body = await request.read()
+        arrivals[json.loads(body)["event_id"]] = time.time()
+        return web.Response()
+
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response(arrivals)
+
+    async def count(request: web.Request) -> web.Response:
+        return web.json_response(len(arrivals))
+
+    async def reset(request: web.Request) -> web.Response:
+        arrivals.clear()
+        return web.Response()
+
+    async def main() -> None:
+        app = web.Application()
+        app.add_routes([web.post("/hook", hook), web.get("/stats", stats), web.get("/count", count),
+                        web.post("/reset", reset)])  # fmt: skip
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        print(runner.addresses[0][1], flush=True)
+        await asyncio.Event().wait()
+
+    uvloop.run(main())
+
+
+# -- measuring -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Result:
+    per_second: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+
+
+class Bench:
+    def __init__(self, http: aiohttp.ClientSession, base: str, args: argparse.Namespace) -> None:
+        self.http = http
+        self.base = base
+        self.args = args
+
+    async def reset(self) -> None:
+        async with self.http.post(self.base + "/reset"):
+            pass
+
+    async def arrivals(self, count: int) -> dict[str, float]:
+        """Wait for ``count`` arrivals; their times by event_id."""
+        deadline = time.monotonic() + 120
+        while True:
+            async with self.http.get(self.base + "/count") as r:
+                if await r.json() >= count:
+                    break
+            if time.monotonic() > deadline:
+                raise SystemExit("the receiver did not get every delivery in 120 s")
+            await asyncio.sleep(0.02)
+        async with self.http.get(self.base + "/stats") as r:
+            found: dict[str, float] = await r.json()
+        return found
+
+    async def plain_send(self, bodies: list[str], started: dict[str, float] | None = None) -> None:
+        """The baseline: C workers posting bodies from a queue with one aiohttp session."""
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        headers = {"Content-Type": "application/json"}
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+            async def worker() -> None:
+                while (body := await queue.get()) is not None:
+                    async with session.post(self.base + "/hook", data=body.encode(), headers=headers) as r:
+                        await r.read()
+
+            workers = [asyncio.create_task(worker()) for _ in range(self.args.concurrency)]
+            if started is None:
+                for body in bodies:
+                    queue.put_nowait(body)
+            else:
+                await paced(self.args.rate, bodies, lambda body: _queue(queue, body, started))
+            for _ in workers:
+                queue.put_nowait(None)
+            await asyncio.gather(*workers)
+
+
+async def _queue(queue: asyncio.Queue[str | None], body: str, started: dict[str, float]) -> None:
+    started[json.loads(body)["event_id"]] = time.time()
+    queue.put_nowait(body)
+
+
+async def paced(rate: float, items: list[Any], act: Callable[[Any], Awaitable[None]]) -> None:
+    """Call ``act`` for each item at ``rate`` per second."""
+    t0 = time.perf_counter()
+    for n, item in enumerate(items):
+        delay = t0 + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await act(item)
+
+
+def throughput(arrivals: dict[str, float], start: float) -> Result:
+    return Result(len(arrivals) / (max(arrivals.values()) - start))
+
+
+def latency(arrivals: dict[str, float], started: dict[str, float], duration: float) -> Result:
+    ms = sorted((arrivals[e] - t) * 1000 for e, t in started.items())
+    q = statistics.quantiles(ms, n=100)
+    return Result(len(ms) / duration, q[49], q[98])
+
+
+# -- the simulator side --------------------------------------------------------------------------
+
+
+def simulator(args: argparse.Namespace, url: str) -> Simulator:
+    settings = Settings(random_seed=1, db=args.db or ":memory:", delivery_concurrency=args.concurrency,
+                        delivery_log_cap=10 * args.count, retry_preset="fast")  # fmt: skip
+    sim = Simulator(settings)
+    sim.callbacks.events.register_all("demo", url, types=("person_added",))
+    return sim
+
+
+def add_person(sim: Simulator, n: int) -> None:
+    patch = Patch()
+    patch.external_person_id = f"bench-{n}"
+    with sim.store.transaction() as tx:
+        sim.db.persons.add(tx, "demo", patch)
+
+
+def bodies_since(sim: Simulator, after: int) -> list[tuple[str, float]]:
+    """(body, epoch seconds the delivery was written) of every delivery after id ``after``."""
+    with sim.store.read() as tx:
+        rows = tx.all("SELECT body, created_at FROM deliveries WHERE id>? ORDER BY id", (after,))
+    return [
+        (r["body"], datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")).timestamp()) for r in rows
+    ]
+
+
+async def run(args: argparse.Namespace, port: int) -> dict[str, tuple[Result, Result]]:
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        bench = Bench(http, base, args)
+        sim = simulator(args, base + "/hook")
+        for n in range(args.count):  # the backlog: committed before the dispatcher starts
+            add_person(sim, n)
+        backlog = [body for body, _ in bodies_since(sim, 0)]
+        await bench.reset()
+        start = time.time()
+        await sim.callbacks.start()
+        sim_tp = throughput(await bench.arrivals(args.count), start)
+
+        await bench.reset()
+        await asyncio.sleep(0.2)
+        first = len(backlog)
+        events = int(args.rate * args.seconds)
+
+        async def event(n: int) -> None:
+            add_person(sim, args.count + n)
+
+        await paced(args.rate, list(range(events)), event)
+        arrived = await bench.arrivals(events)
+        await sim.callbacks.stop()
+        written = bodies_since(sim, first)
+        sim_lat = latency(arrived, {json.loads(b)["event_id"]: t for b, t in written}, args.seconds)
+        sim.close()
+
+        await bench.reset()
+        start = time.time()
+        await bench.plain_send(backlog)
+        plain_tp = throughput(await bench.arrivals(args.count), start)
+
+        await bench.reset()
+        started: dict[str, float] = {}
+        await bench.plain_send([b for b, _ in written], started)
+        plain_lat = latency(await bench.arrivals(events), started, args.seconds)
+    return {"simulator": (sim_tp, sim_lat), "plain aiohttp": (plain_tp, plain_lat)}
+
+
+def report(results: dict[str, tuple[Result, Result]], args: argparse.Namespace) -> int:
+    phases = f"{args.count} queued deliveries, then {args.rate:g} events/s for {args.seconds:g} s"
+    print(f"callback delivery: {phases}; concurrency {args.concurrency}; store {args.db or ':memory:'}")
+    print(f"{'sender':<15} {'deliveries/s':>13} {'event->receipt p50':>19} {'p99':>9}")
+    for name, (tp, lat) in results.items():
+        print(f"{name:<15} {tp.per_second:>13,.0f} {lat.p50_ms:>16.2f} ms {lat.p99_ms:>6.2f} ms")
+    ratio = results["simulator"][0].per_second / results["plain aiohttp"][0].per_second
+    verdict = "PASS" if ratio >= FLOOR else "FAIL"
+    print(f"ratio simulator/plain (deliveries/s): {ratio:.2f}  floor {FLOOR}  {verdict}")
+    return 0 if verdict == "PASS" else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=5000, help="deliveries in the throughput phase")
+    parser.add_argument("--rate", type=float, default=500, help="events per second in the latency phase")
+    parser.add_argument("--seconds", type=float, default=4, help="length of the latency phase")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (both senders)")
+    parser.add_argument("--db", help="SQLite file for the simulator (default: memory)")
+    parser.add_argument("--serve-receiver", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_receiver:
+        serve_receiver()
+        return 0
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-receiver"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        return report(uvloop.run(run(args, port)), args)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

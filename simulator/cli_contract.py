@@ -1,0 +1,47 @@
+"""``catapult-sim contract``: run the provider contract suite against a Catapult implementation."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_contract_command(sub: Any) -> None:
+    p = sub.add_parser(
+        "contract",
+        help="check a Catapult implementation against the documented behaviour",
+        description="Run the provider contract suite (pytest --pyargs contract_tests). Without --target it "
+        "starts a simulator and checks it.",
+    )
+    p.add_argument("--target", help="base URL of the implementation (default: start a simulator)")
+    p.add_argument("--company", help="company key on the target (required off-simulator)")
+    p.add_argument("--user", help="Basic auth user name")
+    p.add_argument("--password", help="Basic auth password")
+    p.add_argument("--allow-destructive", action="store_true", help="allow writes on a non-simulator target")
+    p.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments (after --)")
+    p.set_defaults(handler=run_contract)
+
+
+def contract_args(args: argparse.Namespace) -> list[str]:
+    """The pytest command line for these options."""
+    out = ["--pyargs", "contract_tests", "-p", "no:cacheprovider", "-q"]
+    for flag, value in (
+        ("--catapult-target", args.target),
+        ("--catapult-company", args.company),
+        ("--catapult-user", args.user),
+        ("--catapult-password", args.password),
+        ("--junitxml", args.junit),
+    ):
+        if value:
+            out += [flag, value]
+    if args.allow_destructive:
+        out.append("--catapult-allow-destructive")
+    extra = [a for a in args.pytest_args if a != "--"]
+    return out + extra
+
+
+def run_contract(args: argparse.Namespace) -> int:
+    import pytest
+
+    return int(pytest.main(contract_args(args)))

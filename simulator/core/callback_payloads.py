@@ -1,0 +1,160 @@
+"""Callback bodies: what a CRM receives for each callback type (fact sheet §7, /tmp agreed shapes).
+
+Every body starts with the common envelope (§7.1): ``event_id``, ``callback_type``, the deprecated
+``event_type``, ``event_date``, and from the older documented form ``callback_id`` and
+``delivery_attempt`` (a string, "1", "2", ...). MDNs follow the API version the registration was
+created or last updated with (§1.3 [P-subcb] [P-personcb]); resource URLs are relative (§1.1).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from simulator.core import views
+from simulator.core.clock import wire
+from simulator.core.models import Campaign, Participant, Person, Subscription
+from simulator.core.store import DomainEvent
+
+# The stored body always says attempt "1"; the sender rewrites this (first) occurrence per attempt.
+FIRST_ATTEMPT = '"delivery_attempt":"1"'
+
+
+def envelope(callback_type: str, event_id: str, event_date: str, callback_id: str) -> dict[str, Any]:
+    """The fields every callback body starts with; ``event_date`` is already in wire form."""
+    return {
+        "event_id": event_id,
+        "callback_type": callback_type,
+        "event_type": callback_type,
+        "event_date": event_date,
+        "callback_id": callback_id,
+        "delivery_attempt": "1",
+    }
+
+
+def for_attempt(stored: str, attempt: int) -> str:
+    """A stored body with ``delivery_attempt`` set to ``attempt`` (the envelope precedes the data)."""
+    return stored.replace(FIRST_ATTEMPT, f'"delivery_attempt":"{attempt}"', 1)
+
+
+def event_data(event: DomainEvent, version: int) -> dict[str, Any]:
+    """The type-specific part of a callback built from a domain event."""
+    person = Person(**event.data["person"])
+    if event.type in ("person_added", "person_updated"):
+        return {"person": views.person(person, version)}  # §7.2: the full person resource
+    if event.type in ("subscription_added", "subscription_removed"):
+        return {"subscription": subscription(Subscription(**event.data["subscription"]), person, version)}
+    campaign = Campaign(**event.data["campaign"])
+    part = Participant(**event.data["participant"])
+    return participant(part, person, campaign, version)
+
+
+def subscription(sub: Subscription, person: Person, version: int) -> dict[str, Any]:
+    """§7.3-7.4: the person block (with phone), the list, the dates; opt-out fields when removed."""
+    body: dict[str, Any] = {
+        "person": views.person_ref(person, version),
+        "subscription_list": {"id": sub.list_id, "url": views.list_url(sub.company, sub.list_id)},
+        "opt_in_date": wire(sub.opt_in_date),
+    }
+    if sub.opt_out_date is not None:
+        body["opt_out_date"] = wire(sub.opt_out_date)
+        body["opt_out_reason"] = sub.opt_out_reason
+    return body
+
+
+def participant(part: Participant, person: Person, campaign: Campaign, version: int) -> dict[str, Any]:
+    """§7.5: the participant block and the campaign's list at the top level."""
+    acq: dict[str, Any] = {"id": campaign.acquisition_id, "description": campaign.description}
+    if campaign.keywords:
+        acq["keyword"] = campaign.keywords[0]
+    acq["url"] = views.campaign_url(campaign.company, campaign.acquisition_id)
+    return {
+        "participant": {
+            "person": views.person_ref(person, version),
+            "acquisition_campaign": acq,
+            "participation_date": wire(part.participation_date),
+            "expire_date": wire(part.expire_date),
+            "status": part.status,
+        },
+        "subscription_list": {
+            "id": campaign.list_id,
+            "url": views.list_url(campaign.company, campaign.list_id),
+        },
+    }
+
+
+# -- test events (fact sheet §6.3 [P-test]) ---------------------------------------------------------
+
+SAMPLE_LIST = "sample-list"
+
+
+def sample(
+    callback_type: str, company: str, now: str, version: int, person_key: str, selector_id: str | None
+) -> dict[str, Any]:
+    """A sample body for a test event: made-up data that never touches the company's records.
+
+    ``selector_id`` is the registration's list (subscription types) or campaign (participant types).
+    """
+    person = Person(
+        company, person_key, 999999, "sample-external-id", "+12135550100", None, {}, None, None, now, now
+    )
+    if callback_type in ("person_added", "person_updated"):
+        return {"person": views.person(person, version)}
+    if callback_type in ("subscription_added", "subscription_removed"):
+        reason = "user_opt_out" if callback_type == "subscription_removed" else None
+        list_id = selector_id or SAMPLE_LIST
+        sub = Subscription(0, company, person_key, list_id, now, now if reason else None, reason, "test")
+        return {"subscription": subscription(sub, person, version)}
+    campaign = Campaign(
+        company, selector_id or "SampleCampaign", "Sample acquisition campaign", "active", SAMPLE_LIST,
+        True, ["SAMPLE"], None, None, now, now, 24,
+    )  # fmt: skip
+    status = "PENDING" if callback_type.endswith("_added") else "CONFIRMED"
+    part = Participant(0, company, campaign.acquisition_id, person_key, now, now, status, now)
+    return participant(part, person, campaign, version)
+
+
+def apply_overrides(body: dict[str, Any], company: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Merge the caller's test data into a sample body, mapping the documented request names."""
+    out = copy.deepcopy(body)
+    if isinstance(overrides.get("person"), dict) and "person" in out:
+        person = dict(overrides["person"])
+        if isinstance(person.get("mobile"), dict):  # the OAS test request says "mobile" [OAS]
+            person.setdefault("mobile_phone", person.pop("mobile"))
+        _merge(out["person"], person)
+    if isinstance(overrides.get("subscription"), dict) and "subscription" in out:
+        _merge(out["subscription"], overrides["subscription"])
+        _relink(out["subscription"]["subscription_list"], views.list_url(company, "{}"))
+    if isinstance(overrides.get("participant"), dict) and "participant" in out:
+        _participant_overrides(out, company, dict(overrides["participant"]))
+    return out
+
+
+def _participant_overrides(out: dict[str, Any], company: str, part: dict[str, Any]) -> None:
+    acq = dict(part.pop("acquisition_campaign", None) or {})
+    if "api_key" in acq:  # the campaign's acquisition id travels as api_key [P-test]
+        acq["id"] = acq.pop("api_key")
+    if isinstance(part.get("subscription_list"), dict):
+        _merge(out["subscription_list"], part.pop("subscription_list"))
+        _relink(out["subscription_list"], views.list_url(company, "{}"))
+    who = out["participant"]["person"]
+    if isinstance(part.get("mobile_phone"), dict):
+        _merge(who.setdefault("mobile_phone", {}), part.pop("mobile_phone"))
+    if "id" in part:
+        who["id"] = part.pop("id")
+    _merge(out["participant"]["acquisition_campaign"], acq)
+    _relink(out["participant"]["acquisition_campaign"], views.campaign_url(company, "{}"))
+    _merge(out["participant"], part)
+
+
+def _relink(block: dict[str, Any], template: str) -> None:
+    """Point a block's relative url at its (possibly overridden) id."""
+    block["url"] = template.replace("{}", str(block.get("id")))
+
+
+def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)

@@ -1,0 +1,300 @@
+"""The transactional outbox: a state change and the callback deliveries it causes commit together.
+
+``Outbox.sink`` runs inside every transaction that emitted domain events (``Store.add_sink``): it
+matches each event to the active registrations and writes one ``deliveries`` row per registration.
+The dispatcher (``simulator.delivery``) sends them and records every attempt back here. Rows survive
+a ``kill -9`` when the store is a file, so a pending or retrying delivery is sent after a restart.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.core import callback_payloads as payloads
+from simulator.core.callbacks import Registration, Registrations
+from simulator.core.clock import Clock, stamp, wire
+from simulator.core.ids import Ids
+from simulator.core.store import DomainEvent, Store, Tx, dumps
+
+DDL = """
+CREATE TABLE IF NOT EXISTS deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, company TEXT NOT NULL, callback_id TEXT NOT NULL,
+  callback_type TEXT NOT NULL, event_id TEXT NOT NULL, event_date TEXT NOT NULL,
+  destination TEXT NOT NULL, method TEXT NOT NULL, content_type TEXT NOT NULL, body TEXT NOT NULL,
+  state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, last_status INTEGER, last_error TEXT,
+  replay_of INTEGER, test INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at)
+  WHERE state IN ('pending', 'retrying');
+CREATE INDEX IF NOT EXISTS deliveries_company ON deliveries (company, id);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id INTEGER NOT NULL, company TEXT NOT NULL,
+  number INTEGER NOT NULL, kind TEXT NOT NULL, started_at TEXT NOT NULL, request_headers TEXT NOT NULL,
+  request_body TEXT NOT NULL, response_status INTEGER, response_headers TEXT, response_excerpt TEXT,
+  latency_ms REAL, error TEXT, outcome TEXT NOT NULL, next_attempt_at TEXT, chaos TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_delivery ON delivery_attempts (delivery_id);
+CREATE TABLE IF NOT EXISTS destinations (
+  url TEXT PRIMARY KEY, failures INTEGER NOT NULL DEFAULT 0, downed_until TEXT,
+  downed_count INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL
+);
+"""
+
+_COPIED = "company, callback_id, callback_type, event_id, event_date, destination, method, content_type, body"
+PENDING, RETRYING, DELIVERED, FAILED = "pending", "retrying", "delivered", "failed"
+OPEN_STATES = (PENDING, RETRYING)
+STATES = (PENDING, RETRYING, DELIVERED, FAILED)
+
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One callback on its way to one destination, as stored."""
+
+    id: int
+    company: str
+    callback_id: str
+    callback_type: str
+    event_id: str
+    event_date: str
+    destination: str
+    method: str
+    content_type: str
+    body: str
+    state: str
+    attempts: int
+    next_attempt_at: str | None
+    created_at: str
+    updated_at: str
+    last_status: int | None
+    last_error: str | None
+    replay_of: int | None
+    test: bool
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Delivery:
+        return cls(**dict(row) | {"test": bool(row["test"])})
+
+
+@dataclass(slots=True)
+class AttemptRecord:
+    """What one attempt sent and got back (a failure is data, never an exception)."""
+
+    number: int
+    kind: str  # "attempt" or "duplicate" (a chaos re-send of the same attempt)
+    started_at: str
+    request_headers: dict[str, str]
+    request_body: str
+    response_status: int | None
+    response_headers: dict[str, str] | None
+    response_excerpt: str | None
+    latency_ms: float
+    error: str | None
+    outcome: str  # delivered, retry, failed, paused
+    chaos: dict[str, Any] | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class DestinationState:
+    """How a destination URL is doing: consecutive failures and the end of a downed pause."""
+
+    url: str
+    failures: int = 0
+    downed_until: str | None = None
+    downed_count: int = 0
+
+
+@dataclass(slots=True)
+class Recorded:
+    """An attempt to store: a real one carries the delivery's new ``state`` (a duplicate None)."""
+
+    delivery: Delivery
+    attempt: AttemptRecord
+    state: str | None = None
+    next_at: str | None = None
+    dest: DestinationState | None = None  # the destination's health, when the attempt changed it
+
+
+Listener = Callable[[list[Delivery]], None]
+
+
+class Outbox:
+    """Deliveries, their attempts and destination health, over the store."""
+
+    def __init__(self, store: Store, clock: Clock, ids: Ids, registrations: Registrations, cap: int) -> None:
+        self.store = store
+        self.clock = clock
+        self.ids = ids
+        self.registrations = registrations
+        self.cap = max(1, cap)
+        self._prune_every = max(1, min(64, self.cap // 8))  # prune in batches, bounded by ~cap * 1.125
+        self._finished = 0
+        self._listeners: list[Listener] = []
+        store.migrate(DDL)
+        store.company_tables.extend(["delivery_attempts", "deliveries"])
+        store.add_sink(self.sink)
+
+    def listen(self, listener: Listener) -> None:
+        """Be told (inside the transaction, before COMMIT) about every new delivery."""
+        self._listeners.append(listener)
+
+    # -- creating deliveries -------------------------------------------------------------------
+
+    def sink(self, tx: Tx, events: list[DomainEvent]) -> None:
+        """Turn the transaction's domain events into deliveries (the transactional outbox)."""
+        notices: list[Delivery] = []
+        for event in events:
+            for callback_type, regs in self.registrations.matching(tx, event):
+                event_id = self.ids.event_id()  # one per event and type, shared by every destination
+                data: dict[int, dict[str, Any]] = {}
+                for reg in regs:
+                    part = data.get(reg.api_version) or payloads.event_data(event, reg.api_version)
+                    data[reg.api_version] = part
+                    head = payloads.envelope(
+                        callback_type, event_id, str(wire(event.occurred_at)), reg.callback_id
+                    )
+                    notices.append(self.enqueue(tx, reg, callback_type, {**head, **part}))
+        self.announce(notices)
+
+    def enqueue(
+        self, tx: Tx, reg: Registration, callback_type: str, body: dict[str, Any], *, test: bool = False
+    ) -> Delivery:
+        """Write one pending delivery of ``body`` to the registration's destination."""
+        now = stamp(self.clock.now())
+        text = dumps(body)
+        cur = tx.run(
+            "INSERT INTO deliveries (company, callback_id, callback_type, event_id, event_date, destination,"
+            " method, content_type, body, state, next_attempt_at, created_at, updated_at, test)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (reg.company, reg.callback_id, callback_type, body["event_id"], body["event_date"], reg.url,
+             reg.method, reg.content_type, text, PENDING, now, now, now, int(test)),
+        )  # fmt: skip
+        assert cur.lastrowid is not None
+        return Delivery(cur.lastrowid, reg.company, reg.callback_id, callback_type, body["event_id"],
+                        body["event_date"], reg.url, reg.method, reg.content_type, text, PENDING, 0, now, now,
+                        now, None, None, None, test)  # fmt: skip
+
+    def replay(self, delivery_ids: list[int]) -> list[int]:
+        """Send these deliveries again as new ones: same body and event_id, attempts counted from 1."""
+        now = stamp(self.clock.now())
+        notices: list[Delivery] = []
+        with self.store.transaction() as tx:
+            for delivery_id in delivery_ids:
+                cur = tx.run(
+                    f"INSERT INTO deliveries ({_COPIED}, state, next_attempt_at, created_at, updated_at,"
+                    f" replay_of, test) SELECT {_COPIED}, ?, ?, ?, ?, id, test FROM deliveries WHERE id=?",
+                    (PENDING, now, now, now, delivery_id),
+                )
+                if cur.rowcount and cur.lastrowid is not None:
+                    row = tx.one("SELECT * FROM deliveries WHERE id=?", (cur.lastrowid,))
+                    assert row is not None
+                    notices.append(Delivery.from_row(row))
+            self.announce(notices)
+        return [d.id for d in notices]
+
+    def announce(self, notices: list[Delivery]) -> None:
+        """Tell the listeners about new deliveries (still inside their transaction)."""
+        if notices:
+            for listener in self._listeners:
+                listener(notices)
+
+    # -- the dispatcher's side -----------------------------------------------------------------
+
+    def due(self, now: str) -> list[Delivery]:
+        """Open deliveries whose next attempt is due, oldest first."""
+        with self.store.read() as tx:
+            rows = tx.all(
+                "SELECT * FROM deliveries WHERE state IN (?, ?) AND next_attempt_at<=?"
+                " ORDER BY next_attempt_at, id",
+                (*OPEN_STATES, now),
+            )
+        return [Delivery.from_row(r) for r in rows]
+
+    def next_due(self, now: str) -> str | None:
+        """The earliest future next-attempt time of any open delivery."""
+        with self.store.read() as tx:
+            row = tx.one(
+                "SELECT MIN(next_attempt_at) AS t FROM deliveries"
+                " WHERE state IN (?, ?) AND next_attempt_at>?",
+                (*OPEN_STATES, now),
+            )
+        return row["t"] if row else None
+
+    def record(self, batch: list[Recorded]) -> None:
+        """Store attempts in one transaction; for a real one also the delivery's state and, when it
+        changed, the destination's health. Nothing is stored for a delivery a reset removed."""
+        now = stamp(self.clock.now())
+        with self.store.transaction() as tx:
+            for item in batch:
+                if self._update(tx, item, now):
+                    self._insert_attempt(tx, item.delivery, item.attempt, item.next_at)
+                    if item.dest is not None:
+                        self._save_destination(tx, item.dest)
+            finished = sum(1 for item in batch if item.state is not None and item.state not in OPEN_STATES)
+            if finished and (self._finished + finished) // self._prune_every > self._finished // self._prune_every:
+                self._prune(tx)
+            self._finished += finished
+
+    @staticmethod
+    def _update(tx: Tx, item: Recorded, now: str) -> bool:
+        """The delivery's new state (a duplicate changes nothing); False when the delivery is gone."""
+        d, a = item.delivery, item.attempt
+        if item.state is None:
+            return tx.one("SELECT 1 FROM deliveries WHERE id=?", (d.id,)) is not None
+        cur = tx.run(
+            "UPDATE deliveries SET state=?, attempts=?, next_attempt_at=?, updated_at=?, last_status=?,"
+            " last_error=? WHERE id=?",
+            (item.state, a.number, item.next_at, now, a.response_status, a.error, d.id),
+        )
+        return cur.rowcount > 0
+
+    def _insert_attempt(self, tx: Tx, d: Delivery, attempt: AttemptRecord, next_at: str | None) -> None:
+        tx.run(
+            "INSERT INTO delivery_attempts (delivery_id, company, number, kind, started_at,"
+            " request_headers, request_body, response_status, response_headers, response_excerpt,"
+            " latency_ms, error, outcome, next_attempt_at, chaos) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (d.id, d.company, attempt.number, attempt.kind, attempt.started_at,
+             dumps(attempt.request_headers), attempt.request_body, attempt.response_status,
+             dumps(attempt.response_headers) if attempt.response_headers is not None else None,
+             attempt.response_excerpt, round(attempt.latency_ms, 3), attempt.error, attempt.outcome,
+             next_at, dumps(attempt.chaos) if attempt.chaos else None),
+        )  # fmt: skip
+
+    def _prune(self, tx: Tx) -> None:
+        """Keep the log under the cap: drop the oldest finished deliveries (never open ones)."""
+        row = tx.one("SELECT MAX(id) AS n FROM deliveries")
+        bound = (row["n"] or 0) - self.cap if row else 0
+        if bound > 0:
+            finished = "SELECT id FROM deliveries WHERE id<=? AND state IN (?, ?)"
+            tx.run(
+                f"DELETE FROM delivery_attempts WHERE delivery_id IN ({finished})", (bound, DELIVERED, FAILED)
+            )
+            tx.run("DELETE FROM deliveries WHERE id<=? AND state IN (?, ?)", (bound, DELIVERED, FAILED))
+
+    # -- destinations ----------------------------------------------------------------------------
+
+    def destinations(self) -> dict[str, DestinationState]:
+        with self.store.read() as tx:
+            rows = tx.all("SELECT * FROM destinations")
+        return {
+            r["url"]: DestinationState(r["url"], r["failures"], r["downed_until"], r["downed_count"])
+            for r in rows
+        }
+
+    def forget_destinations(self) -> None:
+        """Clear every destination's health (a reset starts with every URL up)."""
+        with self.store.transaction() as tx:
+            tx.run("DELETE FROM destinations")
+
+    def _save_destination(self, tx: Tx, dest: DestinationState) -> None:
+        tx.run(
+            "INSERT INTO destinations (url, failures, downed_until, downed_count, updated_at)"
+            " VALUES (?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET failures=excluded.failures,"
+            " downed_until=excluded.downed_until, downed_count=excluded.downed_count,"
+            " updated_at=excluded.updated_at",
+            (dest.url, dest.failures, dest.downed_until, dest.downed_count, stamp(self.clock.now())),
+        )

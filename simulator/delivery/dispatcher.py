@@ -1,0 +1,256 @@
+"""The dispatcher: sends due deliveries with aiohttp, records every attempt, schedules retries.
+
+It runs in the app's lifespan. New deliveries reach it as notices from the outbox (after their
+transaction commits); retries, cool-downs and a restart's backlog are found by a scheduler that reads
+the clock: with the system clock it waits until the next due time, with a manual clock it waits
+until the clock moves (``clock.subscribe``). Each destination URL has its own :class:`Lane` with its
+own concurrency, so a slow or dead destination never delays another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from simulator.core.clock import Clock, stamp
+from simulator.core.outbox import (
+    DELIVERED,
+    OPEN_STATES,
+    Delivery,
+    DestinationState,
+    Notice,
+    Outbox,
+)
+from simulator.delivery import policy as rules
+from simulator.delivery import sender
+from simulator.delivery.chaos import Chaos, Plan
+from simulator.delivery.lanes import Lane
+from simulator.delivery.policy import RetryPolicy
+from simulator.delivery.sender import outgoing, record_of
+
+log = logging.getLogger("catapult_sim.delivery")
+MAX_IDLE = 30.0  # rescan at least this often (seconds), whatever the clock says
+
+
+class Dispatcher:
+    """Delivers the outbox. ``session`` may be injected (tests, benchmarks); else one is made."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        clock: Clock,
+        policy: RetryPolicy,
+        chaos: Chaos,
+        *,
+        concurrency: int = 16,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.clock = clock
+        self.policy = policy
+        self.chaos = chaos
+        self.concurrency = max(1, concurrency)
+        self.session = session
+        self._own_session = session is None
+        self._lanes: dict[str, Lane] = {}
+        self._inflight: set[int] = set()
+        self._dest: dict[str, DestinationState] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = 0
+        self._wake = asyncio.Event()
+        self._planned: str | None = None
+        self._scheduler: asyncio.Task[None] | None = None
+        outbox.listen(self.notify)
+        clock.subscribe(self.wake)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+        self._wake = asyncio.Event()
+        if self.session is None:
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self._dest = self.outbox.destinations()
+        self._scheduler = self._loop.create_task(self._schedule())
+
+    async def stop(self) -> None:
+        self._loop = None
+        tasks = [t for t in (self._scheduler, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._lanes.clear()
+        self._inflight.clear()
+        if self._own_session and self.session is not None:
+            await self.session.close()
+            self.session = None
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None
+
+    # -- being told about work (any thread) ----------------------------------------------------
+
+    def notify(self, notices: list[Notice]) -> None:
+        """New deliveries: called inside the writer's transaction, so they are taken after COMMIT."""
+        self._call(self._accept, notices)
+
+    def wake(self) -> None:
+        """Rescan now (the clock moved, a replay was asked for, ...)."""
+        self._call(self._wake.set)
+
+    def _call(self, fn: Any, *args: Any) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            if threading.get_ident() == self._thread:
+                loop.call_soon(fn, *args)
+            else:
+                loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop closed under us: the next start rescans the store
+            pass
+
+    def _accept(self, notices: list[Notice]) -> None:
+        for delivery_id, url in notices:
+            self._submit(delivery_id, url)
+
+    def _submit(self, delivery_id: int, url: str) -> None:
+        if delivery_id in self._inflight or rules.is_downed(self._dest.get(url), stamp(self.clock.now())):
+            return
+        self._inflight.add(delivery_id)
+        lane = self._lanes.get(url)
+        if lane is None:
+            lane = self._lanes[url] = Lane(self, url)
+        lane.push(delivery_id)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        assert self._loop is not None
+        task = self._loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def forget_destinations(self) -> None:
+        self._dest = {}
+
+    def release(self, delivery_id: int) -> None:
+        self._inflight.discard(delivery_id)
+
+    def limit_for(self, url: str) -> int:
+        """One at a time while reordering (so the shuffled order is the arrival order) or probing."""
+        if self.chaos.window(url) or rules.probing(self.policy, self._dest.get(url)):
+            return 1
+        return self.concurrency
+
+    # -- the scheduler -------------------------------------------------------------------------
+
+    async def _schedule(self) -> None:
+        while self._loop is not None:
+            self._wake.clear()
+            timeout = MAX_IDLE
+            try:
+                timeout = self._scan()
+            except Exception:  # a failed scan must not end delivery; the next one retries
+                log.exception("delivery scan failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    def _scan(self) -> float:
+        """Submit every due delivery; return how long to wait before the next scan."""
+        now = self.clock.now()
+        now_s = stamp(now)
+        for delivery_id, url in self.outbox.due(now_s):
+            self._submit(delivery_id, url)
+        times = [t for t in (self.outbox.next_due(now_s), *self._downed_ends(now_s)) if t is not None]
+        self._planned = min(times) if times else None
+        if self.clock.manual or self._planned is None:
+            return MAX_IDLE
+        return min(MAX_IDLE, max(0.0, rules.seconds_until(self._planned, now)))
+
+    def _downed_ends(self, now: str) -> list[str]:
+        return [d.downed_until for d in self._dest.values() if d.downed_until and d.downed_until > now]
+
+    def _plan(self, when: str | None) -> None:
+        """A retry or cool-down ending at ``when``: wake the scheduler if that is sooner than planned."""
+        if when is not None and (self._planned is None or when < self._planned):
+            self._planned = when
+            self._wake.set()
+
+    # -- one attempt ---------------------------------------------------------------------------
+
+    async def attempt(self, delivery_id: int) -> None:
+        """Send one due delivery once and record what happened."""
+        d = self.outbox.load(delivery_id)
+        now = self.clock.now()
+        now_s = stamp(now)
+        if d is None or d.state not in OPEN_STATES or (d.next_attempt_at or "") > now_s:
+            return  # gone (reset, pruned), done, or not due yet: the scheduler has it
+        if rules.is_downed(self._dest.get(d.destination), now_s):
+            return
+        number = d.attempts + 1
+        out = outgoing(d, number)
+        plan = self.chaos.plan(d.destination, d.id, number)
+        result = await self._perform(out, plan)
+        verdict = rules.classify(result.status, result.error)
+        step = rules.next_step(self.policy, number, verdict)
+        after = self.clock.now()
+        next_at = stamp(after + timedelta(seconds=step.delay)) if step.delay is not None else None
+        before = self._dest.get(d.destination) or DestinationState(d.destination)
+        health = rules.after_attempt(self.policy, before, verdict, after)
+        self._dest[d.destination] = health
+        record = record_of(number, "attempt", now_s, out, result, step.outcome, plan)
+        self.outbox.record(d, record, step.state, next_at, health if health != before else None)
+        self._plan(next_at)
+        self._plan(health.downed_until if health.downed_until != before.downed_until else None)
+        if plan is not None and plan.duplicate and step.state == DELIVERED:
+            await self._duplicate(d, out, number)
+
+    async def _perform(self, out: sender.Outgoing, plan: Plan | None) -> sender.Result:
+        if plan is not None and plan.delay:
+            await asyncio.sleep(plan.delay)  # chaos latency, in the dispatcher, never in a handler
+        if plan is not None and plan.drop == "request":
+            return sender.Result(error="dropped by chaos: the request was never sent")
+        assert self.session is not None
+        result = await sender.send(self.session, out, self.policy.timeout)
+        if plan is not None and plan.drop == "response":
+            answer = result.status if result.error is None else result.error
+            return sender.Result(
+                latency_ms=result.latency_ms, error=f"dropped by chaos: the answer ({answer}) was lost"
+            )
+        return result
+
+    async def _duplicate(self, d: Delivery, out: sender.Outgoing, number: int) -> None:
+        """Chaos: the same request once more, as the real platform may do (fact sheet §7.7)."""
+        started = stamp(self.clock.now())
+        assert self.session is not None
+        result = await sender.send(self.session, out, self.policy.timeout)
+        self.outbox.record(
+            d, record_of(number, "duplicate", started, out, result, "duplicate", None), None, None
+        )
+
+    def status(self) -> dict[str, Any]:
+        """Lanes and destination health, for the control API."""
+        now = stamp(self.clock.now())
+        urls = sorted(set(self._lanes) | set(self._dest))
+        out = {}
+        for url in urls:
+            lane, dest = self._lanes.get(url), self._dest.get(url) or DestinationState(url)
+            out[url] = {
+                "queued": len(lane.queue) + len(lane.held) if lane else 0,
+                "sending": lane.active if lane else 0,
+                "consecutive_failures": dest.failures,
+                "downed": rules.is_downed(dest, now),
+                "downed_until": dest.downed_until,
+                "times_downed": dest.downed_count,
+            }
+        return {"running": self.running, "retry": self.policy.describe(), "destinations": out}

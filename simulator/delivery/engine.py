@@ -1,0 +1,72 @@
+"""The callback engine: registrations, the outbox, test events, chaos and the dispatcher, wired once.
+
+``Simulator`` builds one; the app's lifespan starts and stops its dispatcher.
+"""
+
+from __future__ import annotations
+
+from simulator.core.callback_events import CallbackEvents
+from simulator.core.callbacks import Registrations
+from simulator.core.clock import Clock
+from simulator.core.delivery_log import Filters, failed_since
+from simulator.core.ids import Ids
+from simulator.core.outbox import Outbox
+from simulator.core.seed import DEMO_COMPANY
+from simulator.core.store import Store
+from simulator.delivery.chaos import Chaos
+from simulator.delivery.dispatcher import Dispatcher
+from simulator.delivery.policy import RetryPolicy
+from simulator.errors import CatapultError
+from simulator.settings import Settings
+
+
+class CallbackEngine:
+    """Everything callbacks need, over the simulator's store, clock and ids."""
+
+    def __init__(self, store: Store, clock: Clock, ids: Ids, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.registrations = Registrations(store, clock, ids)
+        self.outbox = Outbox(store, clock, ids, self.registrations, settings.delivery_log_cap)
+        self.events = CallbackEvents(store, clock, ids, self.registrations, self.outbox)
+        self.policy = RetryPolicy.build(
+            settings.retry_preset,
+            settings.retry_schedule,
+            settings.delivery_timeout,
+            settings.downed_after,
+            settings.downed_cooldown,
+        )
+        self.chaos = Chaos(settings.random_seed)
+        self.dispatcher = Dispatcher(
+            self.outbox, clock, self.policy, self.chaos, concurrency=settings.delivery_concurrency
+        )
+        self.apply_shortcut()
+
+    async def start(self) -> None:
+        await self.dispatcher.start()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop()
+
+    def after_reset(self, companies: list[str]) -> None:
+        """A reset clears registrations and deliveries (company tables); also every URL's health,
+        and the ``--callback-url`` registrations come back."""
+        self.outbox.forget_destinations()
+        self.dispatcher.forget_destinations()
+        self.apply_shortcut(companies)
+
+    def apply_shortcut(self, companies: list[str] | None = None) -> None:
+        """``--callback-url``: register every supported type to it for the demo company (again
+        after a reset of that company; existing registrations are kept)."""
+        url = self.settings.callback_url
+        if url and (companies is None or DEMO_COMPANY in companies):
+            try:
+                self.events.register_all(DEMO_COMPANY, url)
+            except CatapultError as exc:  # a bad URL is a start-up error, reported by the CLI
+                raise ValueError(f"--callback-url {url!r}: {exc}") from None
+
+    def replay(self, delivery_ids: list[int]) -> list[int]:
+        return self.outbox.replay(delivery_ids)
+
+    def replay_failed(self, filters: Filters) -> list[int]:
+        return self.outbox.replay(failed_since(self.store, filters))

@@ -1,0 +1,85 @@
+"""Per-destination lanes: each destination URL's queue and the attempts it has in flight.
+
+A lane starts at most ``owner.limit_for(url)`` attempts at a time, so a slow or dead destination
+holds up only its own lane. With a chaos reorder window, deliveries are gathered into windows and
+released in a seeded shuffled order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Coroutine
+from typing import Any, Protocol
+
+from simulator.delivery.chaos import Chaos
+
+log = logging.getLogger("catapult_sim.delivery")
+REORDER_HOLD = 0.1  # how long a partial reorder window waits for more deliveries (wall seconds)
+
+
+class Owner(Protocol):
+    """What a lane needs from the dispatcher."""
+
+    chaos: Chaos
+
+    @property
+    def running(self) -> bool: ...
+
+    def limit_for(self, url: str) -> int: ...
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None: ...
+
+    async def attempt(self, delivery_id: int) -> None: ...
+
+    def release(self, delivery_id: int) -> None: ...
+
+
+class Lane:
+    """One destination's queue and its in-flight attempts."""
+
+    def __init__(self, owner: Owner, url: str) -> None:
+        self.owner = owner
+        self.url = url
+        self.queue: deque[int] = deque()
+        self.held: list[int] = []
+        self.active = 0
+        self._hold: asyncio.TimerHandle | None = None
+
+    def push(self, delivery_id: int) -> None:
+        window = self.owner.chaos.window(self.url)
+        if not window:
+            self.queue.append(delivery_id)
+            self.pump()
+            return
+        self.held.append(delivery_id)
+        if len(self.held) >= window:
+            self._flush()
+        elif self._hold is None:
+            self._hold = asyncio.get_running_loop().call_later(REORDER_HOLD, self._flush)
+
+    def _flush(self) -> None:
+        if self._hold is not None:
+            self._hold.cancel()
+            self._hold = None
+        self.queue.extend(self.owner.chaos.reorder(self.url, self.held))
+        self.held = []
+        self.pump()
+
+    def pump(self) -> None:
+        limit = self.owner.limit_for(self.url)
+        while self.queue and self.active < limit:
+            self.active += 1
+            self.owner.spawn(self._run(self.queue.popleft()))
+
+    async def _run(self, delivery_id: int) -> None:
+        try:
+            await self.owner.attempt(delivery_id)
+        except Exception:  # a delivery failure is data; anything else is logged, never fatal
+            log.exception("delivery %s: attempt failed unexpectedly", delivery_id)
+        finally:
+            self.owner.release(delivery_id)
+            self.active -= 1
+            if self.owner.running:
+                self.pump()

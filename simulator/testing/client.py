@@ -1,0 +1,163 @@
+"""Python clients for a running simulator: the Catapult API and the /_sim control API.
+
+Everything here is plain HTTP (httpx), so the same calls work from any language; these classes only
+save typing in Python tests::
+
+    api = CatapultClient("http://127.0.0.1:8080", company="acme", version=2)
+    api.post("/mobiledb/persons", json={"mobile_phone": {"mdn": "+12135551234"}})
+    sim = SimClient("http://127.0.0.1:8080", company="acme")
+    sim.keyword("+12135551234", "JOIN")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+
+
+class CatapultClient:
+    """The Catapult API of one company; paths are relative to ``/companies/{company}``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        company: str = "demo",
+        *,
+        username: str = DEMO_USERNAME,
+        password: str = DEMO_PASSWORD,
+        version: int = 2,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.company = company
+        self.version = version
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            auth=(username, password),
+            headers={"X-API-Version": str(version), "Accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, f"/companies/{self.company}{path}", **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> CatapultClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SimError(AssertionError):
+    """A control call that did not succeed; the message holds the simulator's answer."""
+
+
+class SimClient:
+    """The /_sim control API of a running simulator, for one company."""
+
+    def __init__(self, base_url: str, company: str = "demo", *, timeout: float = 10.0) -> None:
+        self.company = company
+        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+
+    def _call(self, method: str, path: str, body: Any = None, params: Any = None) -> Any:
+        resp = self.http.request(method, path, json=body, params=params)
+        if not resp.is_success:
+            raise SimError(f"{method} {path} answered {resp.status_code}: {resp.text}")
+        return resp.json()
+
+    def _company(self, method: str, path: str, body: Any = None, params: Any = None) -> Any:
+        return self._call(method, f"/_sim/companies/{self.company}{path}", body, params)
+
+    # -- inspection and control ----------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/_sim/health")
+        return result
+
+    def reset(self, *, everything: bool = False) -> Any:
+        """Reset this company to its seed (``everything=True`` resets every company)."""
+        return self._call("POST", "/_sim/reset") if everything else self._company("POST", "/reset")
+
+    def state(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._company("GET", "/state")
+        return result
+
+    def events(self, type: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+        params = {"after": after, **({"type": type} if type else {})}
+        result: list[dict[str, Any]] = self._company("GET", "/events", params=params)
+        return result
+
+    # -- platform-side events ------------------------------------------------------------------
+
+    def keyword(self, mdn: str, keyword: str) -> Any:
+        """The subscriber texts ``keyword`` (an acquisition campaign's keyword)."""
+        return self._company("POST", "/sms/keyword", {"mdn": mdn, "keyword": keyword})
+
+    def reply(self, mdn: str, text: str) -> Any:
+        """The subscriber replies by SMS: Y, N or a STOP word."""
+        return self._company("POST", "/sms/reply", {"mdn": mdn, "text": text})
+
+    def stop(self, mdn: str) -> Any:
+        return self.reply(mdn, "STOP")
+
+    def opt_in(self, list_id: str, **who: str) -> Any:
+        """Subscribe a person (``mdn=``, ``person_key=`` or ``external_person_id=``) to a list."""
+        return self._company("POST", "/opt-in", {**who, "list_id": list_id})
+
+    def opt_out(self, reason: str = "user_opt_out", list_id: str | None = None, **who: str) -> Any:
+        body = {**who, "reason": reason, **({"list_id": list_id} if list_id else {})}
+        return self._company("POST", "/opt-out", body)
+
+    def disconnect(self, **who: str) -> Any:
+        return self._company("POST", "/disconnect", who)
+
+    def archive_list(self, list_id: str) -> Any:
+        return self._company("POST", f"/lists/{list_id}/archive")
+
+    def confirm(self, acquisition_id: str, **who: str) -> Any:
+        return self._company("POST", f"/participants/{acquisition_id}/confirm", who)
+
+    def decline(self, acquisition_id: str, **who: str) -> Any:
+        return self._company("POST", f"/participants/{acquisition_id}/decline", who)
+
+    def expire(self, acquisition_id: str, **who: str) -> Any:
+        return self._company("POST", f"/participants/{acquisition_id}/expire", who)
+
+    # -- clock ---------------------------------------------------------------------------------
+
+    def clock(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/_sim/clock")
+        return result
+
+    def manual_clock(self, at: str | None = None) -> Any:
+        return self._call("POST", "/_sim/clock", {"mode": "manual", **({"now": at} if at else {})})
+
+    def system_clock(self) -> Any:
+        return self._call("POST", "/_sim/clock", {"mode": "system"})
+
+    def advance(self, by: str | float) -> Any:
+        """Move a manual clock forward: ``"90s"``, ``"15m"``, ``"2h"``, ``"1d"`` or seconds."""
+        body = {"by": by} if isinstance(by, str) else {"seconds": by}
+        return self._call("POST", "/_sim/clock/advance", body)
+
+    def close(self) -> None:
+        self.http.close()

@@ -1,0 +1,208 @@
+"""End to end with the real ``catapult-sim serve`` process: the CLI walkthrough, and deliveries that
+survive ``kill -9`` with ``--db``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator import cli
+from simulator.delivery.receiver import Answer, Receiver
+
+pytestmark = pytest.mark.slow
+AUTH = ("VibesUser", "Password123")
+LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+@contextmanager
+def serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``catapult-sim serve --port 0 ARGS``: the process and the URL it printed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CATAPULT_SIM_")}
+    cmd = [sys.executable, "-m", "simulator", "serve", "--port", "0", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        yield proc, _url(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        assert proc.stdout is not None
+        proc.stdout.close()
+
+
+def _url(proc: subprocess.Popen[str]) -> str:
+    lines: queue.Queue[str] = queue.Queue()
+    stdout = proc.stdout
+    assert stdout is not None
+    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+    while True:
+        try:
+            line = lines.get(timeout=30)
+        except queue.Empty:
+            raise AssertionError("catapult-sim printed no 'listening on' line") from None
+        if found := LISTENING.search(line):
+            return found.group(1)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    """Run a CLI command in this process; its JSON output (or text)."""
+    capsys.readouterr()
+    code = cli.main(list(argv))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    try:
+        return json.loads(out)
+    except ValueError:
+        return out
+
+
+def until(fetch: Any, check: Any, timeout: float = 20) -> Any:
+    deadline = time.monotonic() + timeout
+    while not check(value := fetch()):
+        assert time.monotonic() < deadline, value
+        time.sleep(0.05)
+    return value
+
+
+def test_the_walkthrough_opt_in_stop_retries_and_the_log(
+    capsys: pytest.CaptureFixture[str], receiver: Receiver
+) -> None:
+    with serve("--callback-url", receiver.url(), "--retry-preset", "fast", "--seed", "3") as (_, url):
+        run(capsys, "simulate", "keyword", "+12135551234", "JOIN", "--url", url)
+        run(capsys, "simulate", "stop", "+12135551234", "--url", url)
+        got = receiver.wait_for(4, "/hook")
+        assert [r.json["callback_type"] for r in got] == [
+            "person_added", "ack_participant_added", "subscription_added", "subscription_removed"
+        ]  # fmt: skip
+        assert got[3].json["subscription"]["opt_out_reason"] == "user_opt_out"
+        receiver.script("/flaky", 503, 503)
+        receiver.script("/reject", 400)
+        for path in ("/flaky", "/reject"):
+            run(capsys, "callbacks", "register", receiver.url(path), "--type", "person_updated", "--url", url)
+        key = got[0].json["person"]["person_key"]
+        change = {"custom_fields": {"first_name": "Ada"}}
+        httpx.put(f"{url}/companies/demo/mobiledb/persons/{key}", json=change, auth=AUTH).raise_for_status()
+        third = receiver.wait_for(3, "/flaky")[2]
+        assert third.json["delivery_attempt"] == "3" and third.json["callback_type"] == "person_updated"
+        listed = until(
+            lambda: run(capsys, "deliveries", "list", "--type", "person_updated", "--json", "--url", url),
+            lambda rows: (
+                {r["state"] for r in rows if r["destination"] != receiver.url()} == {"delivered", "failed"}
+            ),
+        )
+        by_url = {r["destination"]: r for r in listed}
+        assert by_url[receiver.url("/flaky")]["attempts"] == 3
+        assert (
+            by_url[receiver.url("/reject")]["attempts"] == 1
+            and by_url[receiver.url("/reject")]["last_status"] == 400
+        )
+        assert len(receiver.requests("/reject")) == 1
+        table = run(capsys, "deliveries", "list", "--url", url)
+        assert "failed" in table and "delivered" in table and receiver.url("/flaky") in table
+        shown = run(capsys, "deliveries", "show", str(by_url[receiver.url("/flaky")]["id"]), "--url", url)
+        assert [a["response"]["status"] for a in shown["attempt_log"]] == [503, 503, 200]
+        replayed = run(
+            capsys, "deliveries", "replay", str(by_url[receiver.url("/reject")]["id"]), "--url", url
+        )
+        assert receiver.wait_for(2, "/reject")[1].headers["X-Catapult-Sim-Replay-Of"] == str(
+            replayed["replay_of"]
+        )
+        tail = subprocess.Popen(
+            [sys.executable, "-m", "simulator", "deliveries", "tail", "--all", "--url", url],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert tail.stdout is not None
+            first_line = tail.stdout.readline()
+            assert "attempt 1" in first_line and "person_added" in first_line
+        finally:
+            tail.kill()
+            tail.wait(10)
+            assert tail.stdout is not None
+            tail.stdout.close()
+
+
+def test_chaos_and_callback_shortcuts(capsys: pytest.CaptureFixture[str], receiver: Receiver) -> None:
+    with serve("--seed", "4") as (_, url):
+        made = run(capsys, "callbacks", "register", receiver.url(), "--type", "person_added", "--url", url)
+        assert made["count"] == 1
+        assert len(run(capsys, "callbacks", "list", "--url", url)) == 1
+        shown = run(capsys, "chaos", "set", "--duplicate", "1", "--seed", "9", "--url", url)
+        assert shown["seed"] == 9 and shown["global"]["duplicate_probability"] == 1
+        sent = run(capsys, "callbacks", "test", "person_added", "--url", url)
+        twice = receiver.wait_for(2)
+        assert twice[0].json == twice[1].json and twice[0].json["event_id"] == sent["event_id"]
+        assert run(capsys, "chaos", "clear", "--url", url)["global"] is None
+        assert "retry" in run(capsys, "deliveries", "destinations", "--url", url)
+
+
+def _deliveries(url: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = httpx.get(f"{url}/_sim/deliveries").json()
+    return rows
+
+
+def test_an_in_flight_delivery_survives_kill_9(tmp_path: Path, receiver: Receiver) -> None:
+    db = str(tmp_path / "sim.db")
+    receiver.script("/hook", Answer(hang=True))
+    args = ("--db", db, "--callback-url", receiver.url(), "--seed", "5")
+    with serve(*args) as (proc, url):
+        registered = len(httpx.get(f"{url}/_sim/companies/demo/callbacks").json())
+        httpx.post(f"{url}/companies/demo/mobiledb/persons", json={"external_person_id": "K9"},
+                   auth=AUTH).raise_for_status()  # fmt: skip
+        first = receiver.wait_for(1)[0]  # the attempt is on the wire, unanswered
+        proc.kill()
+        proc.wait(10)
+    receiver.release()
+    with serve(*args) as (_, url):
+        again = receiver.wait_for(2)[1]
+        assert again.json == first.json  # the same callback, sent again: at least once, never lost
+        (d,) = until(lambda: _deliveries(url), lambda rows: rows and rows[0]["state"] == "delivered")
+        assert d["attempts"] == 1 and d["event_id"] == first.json["event_id"]
+        assert len(httpx.get(f"{url}/_sim/companies/demo/callbacks").json()) == registered  # not doubled
+
+
+def test_a_retrying_delivery_survives_kill_9(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], receiver: Receiver
+) -> None:
+    db = str(tmp_path / "sim.db")
+    receiver.script("/hook", 503)
+    base = ("--db", db, "--callback-url", receiver.url(), "--retry-schedule", "1h")
+    with serve(*base) as (proc, url):
+        httpx.post(f"{url}/companies/demo/mobiledb/persons", json={"external_person_id": "R1"},
+                   auth=AUTH).raise_for_status()  # fmt: skip
+        until(lambda: _deliveries(url), lambda rows: rows and rows[0]["state"] == "retrying")
+        proc.kill()
+        proc.wait(10)
+    with serve(*base, "--clock", "manual") as (_, url):
+        assert _deliveries(url)[0]["state"] == "retrying"
+        run(capsys, "clock", "advance", "2h", "--url", url)
+        second = receiver.wait_for(2)[1]
+        assert second.json["delivery_attempt"] == "2"
+        until(lambda: _deliveries(url), lambda rows: rows[0]["state"] == "delivered")
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [("--callback-url", "ftp://crm.test/hook"), ("--retry-schedule", "10s,soon"), ("--retry-preset", "slow"),
+     ("--delivery-timeout", "0s"), ("--downed-after", "0")],
+)  # fmt: skip
+def test_bad_callback_flags_stop_serve_with_a_message(
+    capsys: pytest.CaptureFixture[str], flags: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) if flags[0] == "--retry-preset" else contextlib.nullcontext():
+        assert cli.main(["serve", "--port", "0", *flags]) == 2
+    assert capsys.readouterr().err.strip()
