@@ -62,7 +62,7 @@ def clean(url: str) -> None:
     httpx.post(url + "/_sim/reset", json={})
 
 
-def fresh(url: str, timeout: float = 10.0) -> httpx.Client:
+def fresh(url: str, timeout: float | httpx.Timeout = 10.0) -> httpx.Client:
     """A client with no kept-alive connections, so one broken connection cannot affect the next call."""
     return httpx.Client(
         base_url=url, headers=AUTH, timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0)
@@ -136,7 +136,7 @@ def test_the_same_scenario_through_the_cli(url: str, capsys: pytest.CaptureFixtu
 
 def test_latency_makes_a_client_time_out(url: str) -> None:
     fault(url, company="acme", latency_ms=1000, count=1)
-    with fresh(url, timeout=0.1) as client, pytest.raises(httpx.ReadTimeout):
+    with fresh(url, timeout=httpx.Timeout(10.0, read=0.2)) as client, pytest.raises(httpx.ReadTimeout):
         client.get(ACME + "/external/CRM-77")
     with fresh(url) as client:
         assert client.get(ACME + "/external/CRM-77").status_code == 404  # the next call is on time
@@ -192,3 +192,19 @@ def test_a_burst_over_the_rate_limit() -> None:
             assert r.json()["errors"][0]["code"] == 60
     finally:
         stop()
+
+
+def test_rate_limits_through_the_cli(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    httpx.post(url + "/_sim/clock", json={"mode": "manual"})  # a burst on a frozen clock is exact
+    try:
+        assert main(["rate-limit", "set", "2", "--url", url, "-c", "cli-co"]) == 0
+        with fresh(url) as client:
+            lists = "/companies/cli-co/mobiledb/subscription_lists"
+            assert Counter(client.get(lists).status_code for _ in range(4)) == Counter({200: 2, 429: 2})
+        capsys.readouterr()
+        assert main(["rate-limit", "show", "--url", url]) == 0
+        assert '"cli-co": 2' in capsys.readouterr().out
+        assert main(["rate-limit", "set", "default", "--url", url, "-c", "cli-co"]) == 0
+        assert main(["rate-limit", "set", "fast", "--url", url]) == 2
+    finally:
+        httpx.post(url + "/_sim/clock", json={"mode": "system"})

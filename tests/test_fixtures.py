@@ -47,18 +47,19 @@ def test_every_fixture_validates_against_its_schema() -> None:
 
 
 def test_sample_set_covers_what_receivers_meet() -> None:
-    files = set(samples.expected_files())
+    expected = samples.expected_files()
+    files = set(expected)
     for kind in CALLBACK_TYPES:
         assert {f"callbacks/{kind}/v1.json", f"callbacks/{kind}/v2.json"} <= files
     for reason in OPT_OUT_REASONS:
         assert f"callbacks/subscription_removed/reason-{reason}.json" in files
     for kind in PAYLOAD_TYPES:
         assert any(entry.startswith(("api/" + kind, "callbacks/" + kind)) for entry in files), kind
-    v1 = json.loads(samples.expected_files()["callbacks/subscription_added/v1.json"])
+    v1 = json.loads(expected["callbacks/subscription_added/v1.json"])
     assert v1["subscription"]["person"]["mobile_phone"]["mdn"].isdigit()
-    longest = json.loads(samples.expected_files()["edge-cases/person_added-max-length-external-id.json"])
+    longest = json.loads(expected["edge-cases/person_added-max-length-external-id.json"])
     assert len(longest["person"]["external_person_id"]) == 128
-    bare = json.loads(samples.expected_files()["edge-cases/person_added-no-external-id.json"])
+    bare = json.loads(expected["edge-cases/person_added-no-external-id.json"])
     assert "external_person_id" not in bare["person"]
 
 

@@ -50,7 +50,6 @@ OPEN_STATES = (PENDING, RETRYING)
 STATES = (PENDING, RETRYING, DELIVERED, FAILED)
 
 
-
 @dataclass(slots=True)
 class Delivery:
     """One callback on its way to one destination, as stored."""
@@ -204,6 +203,18 @@ class Outbox:
 
     # -- the dispatcher's side -----------------------------------------------------------------
 
+    def committed(self, deliveries: list[Delivery]) -> list[Delivery]:
+        """Those of these deliveries that are in the store (waits for a writer's transaction to end;
+        a rolled-back delivery left no row, or a row of another event under a reused id)."""
+        found: set[tuple[int, str]] = set()
+        with self.store.read() as tx:
+            for start in range(0, len(deliveries), 500):
+                chunk = tuple(d.id for d in deliveries[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = tx.all(f"SELECT id, event_id FROM deliveries WHERE id IN ({marks})", chunk)
+                found.update((r["id"], r["event_id"]) for r in rows)
+        return [d for d in deliveries if (d.id, d.event_id) in found]
+
     def due(self, now: str) -> list[Delivery]:
         """Open deliveries whose next attempt is due, oldest first."""
         with self.store.read() as tx:
@@ -235,7 +246,10 @@ class Outbox:
                     if item.dest is not None:
                         self._save_destination(tx, item.dest)
             finished = sum(1 for item in batch if item.state is not None and item.state not in OPEN_STATES)
-            if finished and (self._finished + finished) // self._prune_every > self._finished // self._prune_every:
+            if (
+                finished
+                and (self._finished + finished) // self._prune_every > self._finished // self._prune_every
+            ):
                 self._prune(tx)
             self._finished += finished
 

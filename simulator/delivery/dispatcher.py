@@ -20,14 +20,7 @@ from typing import Any
 import aiohttp
 
 from simulator.core.clock import Clock, stamp
-from simulator.core.outbox import (
-    DELIVERED,
-    OPEN_STATES,
-    Delivery,
-    DestinationState,
-    Notice,
-    Outbox,
-)
+from simulator.core.outbox import DELIVERED, OPEN_STATES, Delivery, DestinationState, Outbox, Recorded
 from simulator.delivery import policy as rules
 from simulator.delivery import sender
 from simulator.delivery.chaos import Chaos, Plan
@@ -68,6 +61,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._planned: str | None = None
         self._scheduler: asyncio.Task[None] | None = None
+        self._unrecorded: list[Recorded] = []
         outbox.listen(self.notify)
         clock.subscribe(self.wake)
 
@@ -84,6 +78,7 @@ class Dispatcher:
 
     async def stop(self) -> None:
         self._loop = None
+        self._flush()
         tasks = [t for t in (self._scheduler, *self._tasks) if t is not None]
         for task in tasks:
             task.cancel()
@@ -101,12 +96,12 @@ class Dispatcher:
 
     # -- being told about work (any thread) ----------------------------------------------------
 
-    def notify(self, notices: list[Notice]) -> None:
-        """New deliveries: called inside the writer's transaction, so they are taken after COMMIT."""
+    def notify(self, notices: list[Delivery]) -> None:
+        """New deliveries: called inside the writer's transaction, so they are taken after it ends."""
         self._call(self._accept, notices)
 
     def wake(self) -> None:
-        """Rescan now (the clock moved, a replay was asked for, ...)."""
+        """Rescan now (the clock moved or switched mode)."""
         self._call(self._wake.set)
 
     def _call(self, fn: Any, *args: Any) -> None:
@@ -121,18 +116,19 @@ class Dispatcher:
         except RuntimeError:  # the loop closed under us: the next start rescans the store
             pass
 
-    def _accept(self, notices: list[Notice]) -> None:
-        for delivery_id, url in notices:
-            self._submit(delivery_id, url)
+    def _accept(self, notices: list[Delivery]) -> None:
+        """Take the new deliveries whose transaction committed."""
+        for d in self.outbox.committed(notices):
+            self._submit(d)
 
-    def _submit(self, delivery_id: int, url: str) -> None:
-        if delivery_id in self._inflight or rules.is_downed(self._dest.get(url), stamp(self.clock.now())):
+    def _submit(self, d: Delivery) -> None:
+        if d.id in self._inflight or rules.is_downed(self._dest.get(d.destination), stamp(self.clock.now())):
             return
-        self._inflight.add(delivery_id)
-        lane = self._lanes.get(url)
+        self._inflight.add(d.id)
+        lane = self._lanes.get(d.destination)
         if lane is None:
-            lane = self._lanes[url] = Lane(self, url)
-        lane.push(delivery_id)
+            lane = self._lanes[d.destination] = Lane(self, d.destination)
+        lane.push(d)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         assert self._loop is not None
@@ -169,8 +165,8 @@ class Dispatcher:
         """Submit every due delivery; return how long to wait before the next scan."""
         now = self.clock.now()
         now_s = stamp(now)
-        for delivery_id, url in self.outbox.due(now_s):
-            self._submit(delivery_id, url)
+        for d in self.outbox.due(now_s):
+            self._submit(d)
         times = [t for t in (self.outbox.next_due(now_s), *self._downed_ends(now_s)) if t is not None]
         self._planned = min(times) if times else None
         if self.clock.manual or self._planned is None:
@@ -188,14 +184,13 @@ class Dispatcher:
 
     # -- one attempt ---------------------------------------------------------------------------
 
-    async def attempt(self, delivery_id: int) -> None:
-        """Send one due delivery once and record what happened."""
-        d = self.outbox.load(delivery_id)
+    async def attempt(self, d: Delivery) -> None:
+        """Send one due delivery once; its record is written with the next batch."""
         now = self.clock.now()
         now_s = stamp(now)
-        if d is None or d.state not in OPEN_STATES or (d.next_attempt_at or "") > now_s:
-            return  # gone (reset, pruned), done, or not due yet: the scheduler has it
-        if rules.is_downed(self._dest.get(d.destination), now_s):
+        stale = d.state not in OPEN_STATES or (d.next_attempt_at or "") > now_s
+        if stale or rules.is_downed(self._dest.get(d.destination), now_s):
+            self.release(d.id)  # the scheduler finds it again when it is due
             return
         number = d.attempts + 1
         out = outgoing(d, number)
@@ -209,11 +204,28 @@ class Dispatcher:
         health = rules.after_attempt(self.policy, before, verdict, after)
         self._dest[d.destination] = health
         record = record_of(number, "attempt", now_s, out, result, step.outcome, plan)
-        self.outbox.record(d, record, step.state, next_at, health if health != before else None)
-        self._plan(next_at)
-        self._plan(health.downed_until if health.downed_until != before.downed_until else None)
+        self._remember(Recorded(d, record, step.state, next_at, health if health != before else None))
         if plan is not None and plan.duplicate and step.state == DELIVERED:
             await self._duplicate(d, out, number)
+
+    def _remember(self, item: Recorded) -> None:
+        """Queue a record; every record of one turn of the event loop is written in one transaction."""
+        if not self._unrecorded and self._loop is not None:
+            self._loop.call_soon(self._flush)
+        self._unrecorded.append(item)
+
+    def _flush(self) -> None:
+        batch, self._unrecorded = self._unrecorded, []
+        if not batch:
+            return
+        try:
+            self.outbox.record(batch)
+        except Exception:  # e.g. the store closed at shutdown: the deliveries stay open, sent again
+            log.exception("recording %d delivery attempts failed", len(batch))
+        for item in batch:  # only now may the scheduler see (and pick) these deliveries again
+            self.release(item.delivery.id)
+            self._plan(item.next_at)
+            self._plan(item.dest.downed_until if item.dest is not None else None)
 
     async def _perform(self, out: sender.Outgoing, plan: Plan | None) -> sender.Result:
         if plan is not None and plan.delay:
@@ -234,9 +246,7 @@ class Dispatcher:
         started = stamp(self.clock.now())
         assert self.session is not None
         result = await sender.send(self.session, out, self.policy.timeout)
-        self.outbox.record(
-            d, record_of(number, "duplicate", started, out, result, "duplicate", None), None, None
-        )
+        self._remember(Recorded(d, record_of(number, "duplicate", started, out, result, "duplicate", None)))
 
     def status(self) -> dict[str, Any]:
         """Lanes and destination health, for the control API."""

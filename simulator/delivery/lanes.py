@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from simulator.core.outbox import Delivery
 from simulator.delivery.chaos import Chaos
 
 log = logging.getLogger("catapult_sim.delivery")
@@ -31,7 +32,7 @@ class Owner(Protocol):
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None: ...
 
-    async def attempt(self, delivery_id: int) -> None: ...
+    async def attempt(self, d: Delivery) -> None: ...
 
     def release(self, delivery_id: int) -> None: ...
 
@@ -42,18 +43,18 @@ class Lane:
     def __init__(self, owner: Owner, url: str) -> None:
         self.owner = owner
         self.url = url
-        self.queue: deque[int] = deque()
-        self.held: list[int] = []
+        self.queue: deque[Delivery] = deque()
+        self.held: list[Delivery] = []
         self.active = 0
         self._hold: asyncio.TimerHandle | None = None
 
-    def push(self, delivery_id: int) -> None:
+    def push(self, d: Delivery) -> None:
         window = self.owner.chaos.window(self.url)
         if not window:
-            self.queue.append(delivery_id)
+            self.queue.append(d)
             self.pump()
             return
-        self.held.append(delivery_id)
+        self.held.append(d)
         if len(self.held) >= window:
             self._flush()
         elif self._hold is None:
@@ -63,7 +64,8 @@ class Lane:
         if self._hold is not None:
             self._hold.cancel()
             self._hold = None
-        self.queue.extend(self.owner.chaos.reorder(self.url, self.held))
+        by_id = {d.id: d for d in self.held}
+        self.queue.extend(by_id[i] for i in self.owner.chaos.reorder(self.url, list(by_id)))
         self.held = []
         self.pump()
 
@@ -73,13 +75,13 @@ class Lane:
             self.active += 1
             self.owner.spawn(self._run(self.queue.popleft()))
 
-    async def _run(self, delivery_id: int) -> None:
+    async def _run(self, d: Delivery) -> None:
         try:
-            await self.owner.attempt(delivery_id)
+            await self.owner.attempt(d)
         except Exception:  # a delivery failure is data; anything else is logged, never fatal
-            log.exception("delivery %s: attempt failed unexpectedly", delivery_id)
+            log.exception("delivery %s: attempt failed unexpectedly", d.id)
+            self.owner.release(d.id)
         finally:
-            self.owner.release(delivery_id)
             self.active -= 1
             if self.owner.running:
                 self.pump()

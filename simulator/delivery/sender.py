@@ -7,6 +7,7 @@ first ``EXCERPT_BYTES`` of a response are read, so a huge answer costs nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass
 
@@ -61,7 +62,7 @@ async def send(session: aiohttp.ClientSession, out: Outgoing, timeout: float) ->
             data=out.body.encode("utf-8"),
             headers=out.headers,
             allow_redirects=False,
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=_timeout(timeout),
         ) as resp:
             raw = await _excerpt(resp)
             headers = dict(list(resp.headers.items())[:MAX_HEADERS])
@@ -72,6 +73,11 @@ async def send(session: aiohttp.ClientSession, out: Outgoing, timeout: float) ->
         return Result(latency_ms=_ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
     except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
         return Result(latency_ms=_ms(started), error=f"{type(exc).__name__}: {exc}"[:500])
+
+
+@functools.cache
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=seconds)
 
 
 async def _excerpt(resp: aiohttp.ClientResponse) -> bytes:
