@@ -9,9 +9,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from simulator import schemas
+from simulator.app import create_app
 from simulator.delivery.receiver import Receiver
 from simulator.settings import Settings
-from tests.conftest import V2
+from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"
 NOW = "2024-01-01T00:00:00Z"
@@ -241,3 +242,14 @@ def test_the_shortcut_registers_every_type_once(client: TestClient) -> None:
         "/_sim/companies/demo/callbacks", json={"url": "nope", "types": ["x"], "api_version": 3}
     )
     assert bad.status_code == 422
+
+
+def test_callback_url_registrations_come_back_after_a_reset() -> None:
+    settings = Settings(random_seed=1, callback_url="http://crm.test/hook")
+    with TestClient(create_app(settings), headers=AUTH) as client:
+        before = registrations(client)
+        assert len(before) == 16 and {r["destination"]["url"] for r in before} == {"http://crm.test/hook"}
+        client.delete(before[0]["url"])
+        assert len(registrations(client)) == 15
+        assert client.post("/_sim/reset").status_code == 200
+        assert len(registrations(client)) == 16

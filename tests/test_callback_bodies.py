@@ -195,9 +195,10 @@ def test_company_participant_types_carry_the_ack_bodies_for_every_campaign(
     client: TestClient, receiver: Receiver
 ) -> None:
     register(client, receiver, "company_participant_added")
+    register(client, receiver, "company_participant_changed", path="/changed")
     keyword(client, "PROMO")
     keyword(client, "JOIN", "+12135559876")
-    first, second = bodies(receiver, 2)
+    first, second = bodies(receiver, 2, "/hook")
     assert first["callback_type"] == "company_participant_added"
     assert {
         first["participant"]["acquisition_campaign"]["id"],
@@ -206,6 +207,10 @@ def test_company_participant_types_carry_the_ack_bodies_for_every_campaign(
         "DemoDOI1",
         "DemoSOI1",
     }
+    client.post(f"{SIM}/sms/reply", json={"mdn": MDN, "text": "Y"})
+    (changed,) = bodies(receiver, 1, "/changed")
+    assert changed["callback_type"] == "company_participant_changed"
+    assert changed["participant"]["status"] == "CONFIRMED"
 
 
 def test_api_version_1_registrations_get_ten_digit_mdns(client: TestClient, receiver: Receiver) -> None:

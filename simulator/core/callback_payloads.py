@@ -1,4 +1,4 @@
-"""Callback bodies: what a CRM receives for each callback type (fact sheet §7, /tmp agreed shapes).
+"""Callback bodies: what a CRM receives for each callback type (fact sheet §7; schemas callback-<type>).
 
 Every body starts with the common envelope (§7.1): ``event_id``, ``callback_type``, the deprecated
 ``event_type``, ``event_date``, and from the older documented form ``callback_id`` and

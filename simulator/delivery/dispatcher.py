@@ -30,6 +30,7 @@ from simulator.delivery.sender import outgoing, record_of
 
 log = logging.getLogger("catapult_sim.delivery")
 MAX_IDLE = 30.0  # rescan at least this often (seconds), whatever the clock says
+RECORD_DELAY = 0.005  # attempts are recorded in batches this often (one commit each, wall seconds)
 
 
 class Dispatcher:
@@ -122,7 +123,7 @@ class Dispatcher:
             self._submit(d)
 
     def _submit(self, d: Delivery) -> None:
-        if d.id in self._inflight or rules.is_downed(self._dest.get(d.destination), stamp(self.clock.now())):
+        if d.id in self._inflight or self._downed(d.destination):
             return
         self._inflight.add(d.id)
         lane = self._lanes.get(d.destination)
@@ -173,6 +174,14 @@ class Dispatcher:
             return MAX_IDLE
         return min(MAX_IDLE, max(0.0, rules.seconds_until(self._planned, now)))
 
+    def _downed(self, url: str) -> bool:
+        dest = self._dest.get(url)
+        return (
+            dest is not None
+            and dest.downed_until is not None
+            and rules.is_downed(dest, stamp(self.clock.now()))
+        )
+
     def _downed_ends(self, now: str) -> list[str]:
         return [d.downed_until for d in self._dest.values() if d.downed_until and d.downed_until > now]
 
@@ -186,10 +195,9 @@ class Dispatcher:
 
     async def attempt(self, d: Delivery) -> None:
         """Send one due delivery once; its record is written with the next batch."""
-        now = self.clock.now()
-        now_s = stamp(now)
+        now_s = stamp(self.clock.now())
         stale = d.state not in OPEN_STATES or (d.next_attempt_at or "") > now_s
-        if stale or rules.is_downed(self._dest.get(d.destination), now_s):
+        if stale or self._downed(d.destination):
             self.release(d.id)  # the scheduler finds it again when it is due
             return
         number = d.attempts + 1
@@ -209,9 +217,9 @@ class Dispatcher:
             await self._duplicate(d, out, number)
 
     def _remember(self, item: Recorded) -> None:
-        """Queue a record; every record of one turn of the event loop is written in one transaction."""
+        """Queue a record; the records of a few milliseconds are written in one transaction."""
         if not self._unrecorded and self._loop is not None:
-            self._loop.call_soon(self._flush)
+            self._loop.call_later(RECORD_DELAY, self._flush)
         self._unrecorded.append(item)
 
     def _flush(self) -> None:

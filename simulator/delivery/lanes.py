@@ -70,18 +70,25 @@ class Lane:
         self.pump()
 
     def pump(self) -> None:
+        """Start workers (each with its first delivery) up to the lane's limit."""
         limit = self.owner.limit_for(self.url)
         while self.queue and self.active < limit:
             self.active += 1
-            self.owner.spawn(self._run(self.queue.popleft()))
+            self.owner.spawn(self._work(self.queue.popleft()))
 
-    async def _run(self, d: Delivery) -> None:
+    async def _work(self, d: Delivery) -> None:
+        """Attempt deliveries one after another while the queue has some and the limit allows."""
         try:
-            await self.owner.attempt(d)
-        except Exception:  # a delivery failure is data; anything else is logged, never fatal
-            log.exception("delivery %s: attempt failed unexpectedly", d.id)
-            self.owner.release(d.id)
+            while True:
+                try:
+                    await self.owner.attempt(d)
+                except Exception:  # a delivery failure is data; anything else is logged, never fatal
+                    log.exception("delivery %s: attempt failed unexpectedly", d.id)
+                    self.owner.release(d.id)
+                if not (self.queue and self.owner.running and self.active <= self.owner.limit_for(self.url)):
+                    break
+                d = self.queue.popleft()
         finally:
             self.active -= 1
-            if self.owner.running:
-                self.pump()
+        if self.owner.running:
+            self.pump()

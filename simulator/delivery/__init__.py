@@ -1,0 +1,1 @@
+"""Callback delivery: the retry policy, chaos, the aiohttp sender and the dispatcher that runs them."""
