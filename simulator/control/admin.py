@@ -12,7 +12,7 @@ from simulator import __version__
 from simulator.api._http import json_response, sim_of
 from simulator.control._common import body, company
 from simulator.core import repo, views
-from simulator.core.clock import iso, parse_iso
+from simulator.core.clock import duration_seconds, iso, parse_iso
 from simulator.core.models import Participant, Person, Subscription
 from simulator.errors import BadRequest, Code
 
@@ -154,24 +154,14 @@ def _sweep(request: Request) -> None:
         sim.db.acq.expire_due(tx)
 
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def parse_duration(text: object) -> float:
     """'90s', '15m', '2h', '1d', '250ms' or a bare number of seconds."""
     if isinstance(text, int | float) and not isinstance(text, bool):
         return float(text)
     if not isinstance(text, str) or not text.strip():
         raise BadRequest("a duration looks like 90s, 15m, 2h or 1d", code=Code.INVALID)
-    raw = text.strip().lower()
-    for unit in ("ms", "s", "m", "h", "d"):
-        if raw.endswith(unit):
-            number = raw[: -len(unit)]
-            break
-    else:
-        unit, number = "s", raw
     try:
-        return float(number) * _UNITS[unit]
+        return duration_seconds(text)
     except ValueError:
         raise BadRequest(f"not a duration: {text!r} (use 90s, 15m, 2h or 1d)", code=Code.INVALID) from None
 

@@ -134,3 +134,17 @@ def wire(stored: str | None) -> str | None:
     if stored is None:
         return None
     return stored[:19] + "Z"
+
+
+_DURATION_UNITS = (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0))
+
+
+def duration_seconds(text: str) -> float:
+    """'250ms', '90s', '15m', '2h', '1d' or a bare number, in seconds; ValueError otherwise."""
+    raw = text.strip().lower()
+    factor = 1.0
+    for unit, size in _DURATION_UNITS:
+        if raw.endswith(unit) and raw[: -len(unit)].strip():
+            raw, factor = raw[: -len(unit)], size
+            break
+    return float(raw) * factor

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from simulator.core.clock import parse_iso, stamp
+from simulator.core.clock import duration_seconds, parse_iso, stamp
 from simulator.core.outbox import DELIVERED, FAILED, RETRYING, DestinationState
 
 OK, PERMANENT, TRANSIENT = "ok", "permanent", "transient"
@@ -30,18 +30,10 @@ PRESETS: dict[str, tuple[float, ...]] = {
 PRESET_TIMEOUTS = {"vibes": 2.0, "svix": 15.0, "fast": 1.0}
 CUSTOM = "custom"
 
-_UNITS = (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0))
-
 
 def parse_duration(text: str) -> float:
     """'250ms', '10s', '1m', '2h', '1d' or a bare number of seconds; ValueError otherwise."""
-    raw = text.strip().lower()
-    factor = 1.0
-    for unit, size in _UNITS:
-        if raw.endswith(unit) and raw[: -len(unit)].strip():
-            raw, factor = raw[: -len(unit)], size
-            break
-    value = float(raw) * factor
+    value = duration_seconds(text)
     if not 0 <= value <= 30 * 86400:
         raise ValueError(f"duration out of range (0 to 30 days): {text!r}")
     return value
