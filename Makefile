@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test lint typecheck pytest install install-test clean bench docs fixtures
+.PHONY: serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-fixtures docs fixtures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,18 @@ pytest: install-test
 
 test: lint typecheck pytest
 
-# Load both the simulator and a bare Starlette app with wrk (apt-get install wrk); not part of `make test`.
-bench: install
+# Benchmarks print ratios against a baseline measured in the same run; not part of `make test`.
+# bench-api needs wrk (apt-get install wrk).
+bench: bench-api bench-delivery bench-fixtures
+
+bench-api: install
 	$(BIN)/python benchmarks/bench_api.py $(ARGS)
+
+bench-delivery: install
+	$(BIN)/python benchmarks/bench_delivery.py $(ARGS)
+
+bench-fixtures: install
+	$(BIN)/python benchmarks/bench_fixtures.py $(ARGS)
 
 # Regenerate docs/endpoints.md from the routing table (tests/test_docs_endpoints.py checks it).
 docs: install
