@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+_ZERO = timedelta(0)
+
 
 class Clock(Protocol):
     """What the simulator needs from a clock."""
@@ -126,7 +128,9 @@ def parse_iso(text: str) -> datetime:
 
 def stamp(dt: datetime) -> str:
     """The stored form of a time: microsecond precision, UTC, sortable as text."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if dt.utcoffset() != _ZERO:
+        dt = dt.astimezone(UTC)
+    return dt.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def wire(stored: str | None) -> str | None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from simulator.core import jsonio
 
 SCHEMA_VERSION = 1
 
@@ -146,41 +147,86 @@ class Store:
         """Run ``sink`` inside every transaction that emitted events, just before it commits."""
         self._sinks.append(sink)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        """One atomic unit: state changes and the deliveries they cause commit together or not at all."""
-        with self._lock:
-            if self._tx is not None:  # nested: join the outer transaction
-                yield self._tx
-                return
-            tx = Tx(self.conn)
-            self._tx = tx
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield tx
-                if tx.events:
-                    for sink in self._sinks:
-                        sink(tx, tx.events)
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            finally:
-                self._tx = None
+    def transaction(self) -> _Transaction:
+        """One atomic unit: state changes and the deliveries they cause commit together or not at all.
 
-    @contextmanager
-    def read(self) -> Iterator[Tx]:
+        Nested calls join the outer transaction. (A class, not ``@contextmanager``: this is on every
+        write's path, and the generator machinery cost more than the in-memory COMMIT.)
+        """
+        return _Transaction(self)
+
+    def read(self) -> _Read:
         """A read without BEGIN (each statement sees committed data)."""
-        with self._lock:
-            yield self._tx or Tx(self.conn)
+        return _Read(self)
 
     def close(self) -> None:
         with self._lock:
             self.conn.close()
 
 
+class _Transaction:
+    __slots__ = ("outer", "store", "tx")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> Tx:
+        store = self.store
+        store._lock.acquire()
+        if store._tx is not None:  # nested: join the outer transaction
+            self.outer = False
+            self.tx = store._tx
+            return self.tx
+        self.outer = True
+        self.tx = store._tx = Tx(store.conn)
+        try:
+            store.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            store._tx = None
+            store._lock.release()
+            raise
+        return self.tx
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        store = self.store
+        try:
+            if not self.outer:
+                return
+            try:
+                if kind is None:
+                    tx = self.tx
+                    if tx.events:
+                        for sink in store._sinks:
+                            sink(tx, tx.events)
+                    store.conn.execute("COMMIT")
+                else:
+                    store.conn.execute("ROLLBACK")
+            except BaseException:
+                store.conn.execute("ROLLBACK")
+                raise
+            finally:
+                store._tx = None
+        finally:
+            store._lock.release()
+
+
+class _Read:
+    __slots__ = ("store",)
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> Tx:
+        store = self.store
+        store._lock.acquire()
+        return store._tx or Tx(store.conn)
+
+    def __exit__(self, *exc: object) -> None:
+        self.store._lock.release()
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return jsonio.dumps(value)
 
 
 def loads(text: str | None) -> Any:
