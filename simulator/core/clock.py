@@ -128,9 +128,9 @@ def parse_iso(text: str) -> datetime:
 
 def stamp(dt: datetime) -> str:
     """The stored form of a time: microsecond precision, UTC, sortable as text."""
-    if dt.utcoffset() != _ZERO:
+    if dt.tzinfo is not UTC and dt.utcoffset() != _ZERO:
         dt = dt.astimezone(UTC)
-    return dt.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return dt.isoformat(timespec="microseconds")[:26] + "Z"  # drop the "+00:00"
 
 
 def wire(stored: str | None) -> str | None:

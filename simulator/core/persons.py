@@ -118,7 +118,7 @@ class Persons:
             raise Conflict("the MDN belongs to another person record (it has another external_person_id)")
         existing = by_ext or by_mdn
         if existing is None:
-            return True, self._create(tx, company, patch)
+            return True, self._create(tx, company, patch, phone_checked=mdn is not None)
         return False, self._update(tx, existing, patch)
 
     def update(self, tx: Tx, person: Person, patch: Patch) -> Person:
@@ -143,9 +143,11 @@ class Persons:
             return False, self._update(tx, by_mdn, patch)
         if not patch.has("external_person_id") or patch.external_person_id is None:
             patch.external_person_id = external_id
-        return True, self._create(tx, company, patch)
+        return True, self._create(tx, company, patch, phone_checked=mdn is not None)
 
-    def _create(self, tx: Tx, company: str, patch: Patch) -> Person:
+    def _create(self, tx: Tx, company: str, patch: Patch, *, phone_checked: bool = False) -> Person:
+        """A new person; ``phone_checked`` when the caller has just matched the MDN and carrier
+        against the company's persons and found none (the check would repeat the same query)."""
         now = self.env.now()
         person = Person(
             company=company,
@@ -160,7 +162,7 @@ class Persons:
             created_at=now,
             updated_at=now,
         )
-        person = self._apply(tx, person, patch)
+        person = self._apply(tx, person, patch, phone_checked=phone_checked)
         repo.save_person(tx, person)
         self.env.emit(tx, "person_added", company, person=repo.snapshot(person))
         return person
@@ -173,7 +175,7 @@ class Persons:
         self.env.emit(tx, "person_updated", person.company, person=repo.snapshot(updated))
         return updated
 
-    def _apply(self, tx: Tx, person: Person, patch: Patch) -> Person:
+    def _apply(self, tx: Tx, person: Person, patch: Patch, *, phone_checked: bool = False) -> Person:
         p = dataclasses.replace(person)
         if patch.has("mdn"):
             self._check_mdn(tx, p, patch)
@@ -182,7 +184,8 @@ class Persons:
             p.carrier_code = patch.carrier_code
         if p.mdn is None and patch.has("mdn"):
             p.carrier_code = patch.carrier_code if patch.has("carrier_code") else None
-        self._check_phone(tx, person, p)
+        if not phone_checked:
+            self._check_phone(tx, person, p)
         if patch.has("external_person_id"):
             ext = patch.external_person_id
             if ext is not None:
