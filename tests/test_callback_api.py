@@ -253,3 +253,42 @@ def test_callback_url_registrations_come_back_after_a_reset() -> None:
         assert len(registrations(client)) == 15
         assert client.post("/_sim/reset").status_code == 200
         assert len(registrations(client)) == 16
+
+
+def test_matching_follows_every_change_to_the_registrations(client: TestClient, sim: Any) -> None:
+    """The registrations an event feeds are cached per company; each change must show at once."""
+    from simulator.core.store import DomainEvent
+
+    def targets() -> list[str]:
+        event = DomainEvent("person_added", "demo", "2024-01-01T00:00:01.000000Z", {"person": {}})
+        with sim.store.read() as tx:
+            return [r.url for _, regs in sim.callbacks.registrations.matching(tx, event) for r in regs]
+
+    assert targets() == []
+    made = client.post(CB, json=body("person_added", url="https://crm.example.com/a"))
+    assert made.status_code == 201
+    assert targets() == ["https://crm.example.com/a"]
+    cid = made.json()["callback_id"]
+    assert (
+        client.put(f"{CB}/{cid}", json=body("person_added", url="https://crm.example.com/b")).status_code
+        == 200
+    )
+    assert targets() == ["https://crm.example.com/b"]
+    assert client.delete(f"{CB}/{cid}").status_code == 200
+    assert targets() == []
+    assert client.post(CB, json=body("person_added", url="https://crm.example.com/c")).status_code == 201
+    assert targets() == ["https://crm.example.com/c"]
+    assert client.post("/_sim/companies/demo/reset").status_code == 200
+    assert targets() == []
+    # A registration written inside a transaction that rolls back never shows.
+    with pytest.raises(RuntimeError), sim.store.transaction() as tx:
+        tx.run(
+            "INSERT INTO callbacks (company, callback_id, callback_type, url, method, content_type,"
+            " start_date, api_version, created_at, updated_at)"
+            " VALUES ('demo','zz','person_added','https://crm.example.com/x','POST','application/json',"
+            " '2020-01-01T00:00:00Z',1,'2020-01-01T00:00:00Z','2020-01-01T00:00:00Z')"
+        )
+        sim.store.touch()
+        assert targets() == ["https://crm.example.com/x"]
+        raise RuntimeError("roll back")
+    assert targets() == []

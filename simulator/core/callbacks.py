@@ -6,6 +6,7 @@ documents are silent or disagree are listed in docs/delivery-contract.md.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -103,10 +104,16 @@ class Registrations:
     """The callback registrations of every company, over the store."""
 
     def __init__(self, store: Store, clock: Clock, ids: Ids) -> None:
+        self.store = store
         self.clock = clock
         self.ids = ids
         store.migrate(DDL)
         store.company_tables.append("callbacks")
+        # Every state change asks which registrations it feeds; most companies have none or a few.
+        # The live (not cancelled) ones are kept per company, valid while store.generation stays
+        # the same: it moves on every write to this table, every reset and every rollback.
+        self._live: dict[str, list[Registration]] = {}
+        self._live_generation = -1
 
     def now(self) -> str:
         return stamp(self.clock.now())
@@ -138,6 +145,7 @@ class Registrations:
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (company, callback_id, *self._values(spec, start, version), now, now),
         )
+        self.store.touch()
         return self.get(tx, company, callback_id)
 
     def replace(self, tx: Tx, company: str, callback_id: str, spec: specs.Spec, version: int) -> Registration:
@@ -153,6 +161,7 @@ class Registrations:
             " WHERE company=? AND callback_id=?",
             (*self._values(spec, start, version), self.now(), company, callback_id),
         )
+        self.store.touch()
         return self.get(tx, company, callback_id)
 
     def cancel(self, tx: Tx, company: str, callback_id: str) -> Registration:
@@ -165,17 +174,29 @@ class Registrations:
             "UPDATE callbacks SET deleted=1, end_date=?, updated_at=? WHERE company=? AND callback_id=?",
             (now, now, company, callback_id),
         )
+        self.store.touch()
         return self.get(tx, company, callback_id)
 
     def active(self, tx: Tx, company: str, types: tuple[str, ...], at: str) -> list[Registration]:
-        """Registrations of these types whose date range holds ``at``."""
-        marks = ",".join("?" * len(types))
-        rows = tx.all(
-            f"SELECT * FROM callbacks WHERE company=? AND callback_type IN ({marks}) AND deleted=0"
-            " AND start_date<=? AND (end_date IS NULL OR end_date>?) ORDER BY created_at, callback_id",
-            (company, *types, at, at),
-        )
-        return [Registration.from_row(r) for r in rows]
+        """Registrations of these types whose date range holds ``at`` (oldest first)."""
+        return [
+            dataclasses.replace(r)  # a copy: callers may not change the cached record
+            for r in self._live_of(tx, company)
+            if r.callback_type in types and r.start_date <= at and (r.end_date is None or r.end_date > at)
+        ]
+
+    def _live_of(self, tx: Tx, company: str) -> list[Registration]:
+        if self._live_generation != self.store.generation:
+            self._live.clear()
+            self._live_generation = self.store.generation
+        found = self._live.get(company)
+        if found is None:
+            rows = tx.all(
+                "SELECT * FROM callbacks WHERE company=? AND deleted=0 ORDER BY created_at, callback_id",
+                (company,),
+            )
+            found = self._live[company] = [Registration.from_row(r) for r in rows]
+        return found
 
     def matching(self, tx: Tx, event: DomainEvent) -> list[tuple[str, list[Registration]]]:
         """For each callback type the event feeds, the active registrations whose selector matches."""

@@ -117,6 +117,7 @@ class Companies:
         keys = [key] if key is not None else [c.key for c in self.all()]
         now = stamp(self.clock.now())
         with self.store.transaction() as tx:
+            self.store.touch()
             for k in keys:
                 for table in self.store.company_tables:
                     tx.run(f"DELETE FROM {table} WHERE company=?", (k,))
@@ -128,6 +129,7 @@ class Companies:
     def remove_all(self) -> None:
         """Forget every company (they come back from the seed or on first use)."""
         with self.store.transaction() as tx:
+            self.store.touch()
             for table in (*self.store.company_tables, "companies"):
                 tx.run(f"DELETE FROM {table}")
         self._cache.clear()

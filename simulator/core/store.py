@@ -133,15 +133,23 @@ class Store:
         # Tables keyed by a ``company`` column, cleared by a reset; other modules add theirs.
         self.company_tables: list[str] = list(COMPANY_TABLES)
         self._tx: Tx | None = None
+        # Moves on whenever cached views of the tables may be stale: explicit touch() by writers
+        # that keep such a cache, every rollback, every migration.
+        self.generation = 0
         self.migrate(_SCHEMA)
 
     def migrate(self, ddl: str) -> None:
         """Apply idempotent DDL (other parts of the simulator add their own tables this way)."""
         with self._lock:
+            self.generation += 1
             self.conn.executescript(ddl)
             self.conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+
+    def touch(self) -> None:
+        """Say that cached views of the tables are stale (see ``generation``)."""
+        self.generation += 1
 
     def add_sink(self, sink: EventSink) -> None:
         """Run ``sink`` inside every transaction that emitted events, just before it commits."""
@@ -200,8 +208,10 @@ class _Transaction:
                             sink(tx, tx.events)
                     store.conn.execute("COMMIT")
                 else:
+                    store.generation += 1
                     store.conn.execute("ROLLBACK")
             except BaseException:
+                store.generation += 1
                 store.conn.execute("ROLLBACK")
                 raise
             finally:
