@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import queue
-import re
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,40 +16,11 @@ import pytest
 
 from simulator import cli
 from simulator.delivery.receiver import Answer, Receiver
+from simulator.testing.process import serve_process
 
 pytestmark = pytest.mark.slow
 AUTH = ("VibesUser", "Password123")
-LISTENING = re.compile(r"listening on (http://\S+)")
-
-
-@contextmanager
-def serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``catapult-sim serve --port 0 ARGS``: the process and the URL it printed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CATAPULT_SIM_")}
-    cmd = [sys.executable, "-m", "simulator", "serve", "--port", "0", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    try:
-        yield proc, _url(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        assert proc.stdout is not None
-        proc.stdout.close()
-
-
-def _url(proc: subprocess.Popen[str]) -> str:
-    lines: queue.Queue[str] = queue.Queue()
-    stdout = proc.stdout
-    assert stdout is not None
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
-    while True:
-        try:
-            line = lines.get(timeout=30)
-        except queue.Empty:
-            raise AssertionError("catapult-sim printed no 'listening on' line") from None
-        if found := LISTENING.search(line):
-            return found.group(1)
+serve = serve_process
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:

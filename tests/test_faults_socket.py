@@ -6,7 +6,6 @@ with 503; the CRM retries; exactly three such POSTs with the right body were rec
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -14,12 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from conftest import AUTH
 
 from simulator.app import create_app
 from simulator.cli import main
 from simulator.settings import Settings
+from simulator.testing.server import start_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -29,23 +28,8 @@ BODY = {"external_person_id": "CRM-77", "mobile_phone": {"mdn": "2135557777"}}
 
 def serve(settings: Settings) -> tuple[str, Callable[[], None]]:
     """Start the simulator under uvicorn in a thread; returns its URL and a stop function."""
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(10)
-
-    return f"http://127.0.0.1:{port}", stop
+    running = start_in_thread(create_app(settings))
+    return running.url, running.stop
 
 
 @pytest.fixture(scope="module")

@@ -2,54 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import re
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from simulator.testing.process import serve_process
+
 pytestmark = pytest.mark.slow
 AUTH = ("VibesUser", "Password123")
-LISTENING = re.compile(r"listening on (http://\S+)")
-
-
-@contextmanager
-def serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Start ``catapult-sim serve --port 0 ARGS``; yield the process and the URL it printed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CATAPULT_SIM_")}
-    cmd = [sys.executable, "-m", "simulator", "serve", "--port", "0", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        yield proc, _url(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        assert proc.stdout is not None and proc.stderr is not None
-        proc.stdout.close()
-        proc.stderr.close()
-
-
-def _url(proc: subprocess.Popen[str], timeout: float = 30.0) -> str:
-    """The URL from the "listening on" line, read on a thread so a silent process cannot hang us."""
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stdout is not None
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
-    while True:
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError("catapult-sim printed no 'listening on' line") from None
-        if found := LISTENING.search(line):
-            return found.group(1)
+serve = serve_process
 
 
 def test_serve_answers_over_http_and_stops_cleanly() -> None:
