@@ -153,6 +153,29 @@ def test_every_problem_is_listed_at_once(client: TestClient) -> None:
     assert sorted(codes(r)) == [2, 2, 3]
 
 
+def test_schema_problems_do_not_hide_the_others(client: TestClient) -> None:
+    """An unknown field, an E.164 MDN under version 1 and an undefined custom field: all three."""
+    body = {
+        "surprise": 1,
+        "mobile_phone": {"mdn": "+12135551234"},
+        "custom_fields": {"nope": "x", "first_name": {}},
+    }
+    r = add(client, body)
+    assert r.status_code == 422
+    messages = [e["message"] for e in r.json()["errors"]]
+    assert len(messages) == 4, messages
+    assert any(m.startswith("surprise") for m in messages)
+    assert any(m.startswith("custom_fields.first_name") for m in messages)
+    assert any(m.startswith("mobile_phone.mdn") and "X-API-Version" in m for m in messages)
+    assert any("nope" in m for m in messages)
+    assert client.get("/_sim/companies/demo/state").json()["persons"] == []
+
+
+def test_a_field_the_schema_named_is_not_named_twice(client: TestClient) -> None:
+    r = add(client, {"surprise": 1, "mobile_phone": {"mdn": 2135551234}})
+    assert sorted(codes(r)) == [2, 3], r.text
+
+
 def test_128_character_external_id_is_accepted(client: TestClient) -> None:
     r = add(client, {"external_person_id": "x" * 128})
     assert r.status_code == 201  # max 128 characters (fact sheet §2.2)

@@ -60,6 +60,26 @@ def parse_patch(env: Env, company: str, body: dict[str, Any], version: int) -> P
     return patch
 
 
+def patch_problems(env: Env, company: str, body: dict[str, Any], version: int) -> list[Problem]:
+    """What :func:`parse_patch` finds wrong in a body that failed its schema, as far as it can tell.
+
+    Only the parts of the body with the shapes the schema wants are looked at (an MDN that is a
+    string, custom fields that are an object); the schema has reported the rest.
+    """
+    clean: dict[str, Any] = {}
+    phone = body.get("mobile_phone")
+    if isinstance(phone, dict) and isinstance(phone.get("mdn"), str):
+        clean["mobile_phone"] = {"mdn": phone["mdn"]}
+    fields = body.get("custom_fields")
+    if isinstance(fields, dict):
+        clean["custom_fields"] = fields  # normalize() judges any JSON value itself
+    try:
+        parse_patch(env, company, clean, version)
+    except Unprocessable as exc:
+        return list(exc.problems)
+    return []
+
+
 def _mdn(raw: Any, version: int, problems: list[Problem]) -> str | None:
     if raw is None:
         return None
