@@ -25,8 +25,8 @@ serve: install
 	$(BIN)/catapult-sim serve $(ARGS)
 
 lint: install-test
-	$(BIN)/ruff format --check simulator tests benchmarks contract_tests
-	$(BIN)/ruff check simulator tests benchmarks contract_tests
+	$(BIN)/ruff format --check simulator tests benchmarks contract_tests examples
+	$(BIN)/ruff check simulator tests benchmarks contract_tests examples
 
 typecheck: install-test
 	$(BIN)/mypy

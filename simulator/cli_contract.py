@@ -26,6 +26,8 @@ def add_contract_command(sub: Any) -> None:
 def contract_args(args: argparse.Namespace) -> list[str]:
     """The pytest command line for these options."""
     out = ["--pyargs", "contract_tests", "-p", "no:cacheprovider", "-q"]
+    # The CLI imported ``simulator`` before pytest loads the plugin inside it, which pytest warns of.
+    out += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     for flag, value in (
         ("--catapult-target", args.target),
         ("--catapult-company", args.company),

@@ -3,6 +3,10 @@ answers from a script, so a demo or a test can make a "CRM" that fails, hangs or
 
 It runs its own event loop in a background thread, on 127.0.0.1 and port 0 (a free port) unless
 told otherwise. ``catapult-sim deliveries receiver`` runs one in the foreground.
+
+:class:`Received` and :class:`Recording` (a thread-safe log of requests that a test can wait on) are
+shared with ``simulator.testing.inbox.CallbackInbox``, the http.server-based receiver of the pytest
+plugin.
 """
 
 from __future__ import annotations
@@ -12,22 +16,52 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 
+class Headers(Mapping[str, str]):
+    """Request headers as received (names keep their spelling), looked up without regard to case."""
+
+    __slots__ = ("_items", "_lower")
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._items: dict[str, str] = {}
+        self._lower: dict[str, str] = {}
+        for name, value in items:
+            key = name.lower()
+            if key in self._lower:  # a repeated header: join the values, as HTTP allows
+                self._items[self._lower[key]] += ", " + value
+            else:
+                self._lower[key] = name
+                self._items[name] = value
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[self._lower[name.lower()]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
 @dataclass(slots=True, frozen=True)
 class Received:
-    """One request the receiver got."""
+    """One request a receiver got, and the status it answered (None until known)."""
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes
-    at: float  # time.time() on arrival
+    at: float = field(default_factory=time.time)  # time.time() on arrival
+    status: int | None = None
 
     @property
     def json(self) -> Any:
@@ -35,6 +69,49 @@ class Received:
             return json.loads(self.body)
         except ValueError:
             return None
+
+    @property
+    def callback_type(self) -> str | None:
+        """The body's ``callback_type`` (None when the body is not a JSON object with one)."""
+        data = self.json
+        value = data.get("callback_type") if isinstance(data, dict) else None
+        return value if isinstance(value, str) else None
+
+
+class Recording:
+    """The requests a receiver got, in arrival order; safe to read and wait on from any thread."""
+
+    def __init__(self) -> None:
+        self._items: list[Received] = []
+        self._cond = threading.Condition()
+
+    def add(self, item: Received) -> None:
+        with self._cond:
+            self._items.append(item)
+            self._cond.notify_all()
+
+    def clear(self) -> None:
+        with self._cond:
+            self._items.clear()
+
+    def items(self, keep: Callable[[Received], bool] | None = None) -> list[Received]:
+        with self._cond:
+            return [r for r in self._items if keep is None or keep(r)]
+
+    def wait(
+        self, count: int, keep: Callable[[Received], bool] | None = None, timeout: float = 15.0
+    ) -> tuple[list[Received], bool]:
+        """Block until ``count`` requests (those ``keep`` accepts) arrived or ``timeout`` passed.
+
+        Returns them and whether there were enough; the caller words the failure."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(got := [r for r in self._items if keep is None or keep(r)]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return got, False
+                self._cond.wait(left)
+            return got, True
 
 
 @dataclass(slots=True, frozen=True)
@@ -60,9 +137,9 @@ class Receiver:
         self.port = port
         self.on_request = on_request
         self.default = Answer()
+        self.recording = Recording()
         self._scripts: dict[str, deque[Answer]] = {}
-        self._received: list[Received] = []
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._release: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -75,17 +152,17 @@ class Receiver:
 
     def script(self, path: str, *answers: Answer | int) -> None:
         """Answer the next requests to ``path`` (``"*"``: any path) in this order (ints are statuses)."""
-        with self._cond:
+        with self._lock:
             queue = self._scripts.setdefault(path, deque())
             queue.extend(a if isinstance(a, Answer) else Answer(a) for a in answers)
 
     def set_default(self, answer: Answer | int) -> None:
-        with self._cond:
+        with self._lock:
             self.default = answer if isinstance(answer, Answer) else Answer(answer)
 
     def release(self) -> None:
         """Let every hanging request answer (with 200) and stop hanging new ones."""
-        with self._cond:
+        with self._lock:
             self.default = Answer(self.default.status, self.default.body, self.default.headers, hang=False)
             self._scripts = {
                 p: deque(Answer(a.status, a.body, a.headers) for a in q) for p, q in self._scripts.items()
@@ -94,19 +171,16 @@ class Receiver:
             self._loop.call_soon_threadsafe(self._release.set)
 
     def requests(self, path: str | None = None) -> list[Received]:
-        with self._cond:
-            return [r for r in self._received if path is None or r.path == path]
+        return self.recording.items(None if path is None else (lambda r: r.path == path))
 
     def wait_for(self, count: int, path: str | None = None, timeout: float = 15.0) -> list[Received]:
         """Block until ``count`` requests (to ``path``) arrived; AssertionError after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while len(got := [r for r in self._received if path is None or r.path == path]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"expected {count} requests to {path or 'any path'}, got {len(got)}")
-                self._cond.wait(left)
-            return got
+        got, enough = self.recording.wait(
+            count, None if path is None else (lambda r: r.path == path), timeout
+        )
+        if not enough:
+            raise AssertionError(f"expected {count} requests to {path or 'any path'}, got {len(got)}")
+        return got
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -158,12 +232,13 @@ class Receiver:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
-        got = Received(request.method, request.path, dict(request.headers), await request.read(), time.time())
-        with self._cond:
-            self._received.append(got)
+        body = await request.read()
+        headers = Headers(request.headers.items())
+        with self._lock:  # pick the answer and record in one step, so both follow arrival order
             queue = self._scripts.get(request.path) or self._scripts.get("*")
             answer = queue.popleft() if queue else self.default
-            self._cond.notify_all()
+            got = Received(request.method, request.path, headers, body, status=answer.status)
+            self.recording.add(got)
         if self.on_request is not None:
             self.on_request(got, answer)
         if answer.hang and self._release is not None:

@@ -1,48 +1,29 @@
 """A callback inbox: a real HTTP receiver on 127.0.0.1 that records what it gets.
 
 It stands in for a CRM's callback endpoint in tests: point a callback registration at ``inbox.url``,
-cause an event, then ``inbox.wait_for(type="subscription_added")``. It can be told to fail::
+cause an event, then ``inbox.assert_delivered("subscription_added", ...)``. It can be told to fail::
 
     inbox.fail_next(503, times=2)      # the next two requests get 503
     inbox.respond(status=400)          # every request gets 400 from now on
     inbox.delay_next(2.5)              # the next request is answered after 2.5 s
+
+It is built on the standard library's ``http.server`` (a thread per request); what it records is a
+:class:`~simulator.delivery.receiver.Received`, as for the aiohttp ``Receiver``.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from simulator.testing.matching import describe_mismatch, is_subset
+from simulator.delivery.receiver import Headers, Received, Recording
+from simulator.testing.matching import closest, differences, is_subset, show
 
-
-@dataclass(slots=True)
-class Received:
-    """One request the inbox received, and what it answered."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    status: int
-    received_at: float = field(default_factory=time.time)
-
-    @property
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
-    @property
-    def callback_type(self) -> str | None:
-        data = self.json
-        return data.get("callback_type") if isinstance(data, dict) else None
+__all__ = ["CallbackInbox", "Received"]
 
 
 @dataclass(slots=True)
@@ -59,9 +40,9 @@ class CallbackInbox:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, path: str = "/hook") -> None:
         self.path = path
         self._host, self._port = host, port
-        self._received: list[Received] = []
+        self._recording = Recording()
         self._rules: list[_Rule] = []
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -101,28 +82,28 @@ class CallbackInbox:
 
     def respond(self, status: int = 200, *, delay: float = 0.0, body: bytes = b"") -> None:
         """Answer every request from now on with ``status`` (after ``delay`` seconds)."""
-        with self._cond:
+        with self._lock:
             self._rules = [r for r in self._rules if r.times is not None]
             self._rules.append(_Rule(status, delay, None, body))
 
     def fail_next(self, status: int = 503, *, times: int = 1, delay: float = 0.0) -> None:
-        """Answer the next ``times`` requests with ``status``."""
-        with self._cond:
-            self._rules.insert(
-                len([r for r in self._rules if r.times is not None]), _Rule(status, delay, times, b"")
-            )
+        """Answer the next ``times`` requests with ``status`` (after the rules already queued)."""
+        with self._lock:
+            queued = len([r for r in self._rules if r.times is not None])
+            self._rules.insert(queued, _Rule(status, delay, times, b""))
 
     def delay_next(self, seconds: float, *, times: int = 1, status: int = 200) -> None:
+        """Answer the next ``times`` requests after ``seconds`` (with ``status``)."""
         self.fail_next(status, times=times, delay=seconds)
 
     def reset(self) -> None:
         """Forget what was received and every behaviour."""
-        with self._cond:
-            self._received.clear()
+        with self._lock:
             self._rules.clear()
+        self._recording.clear()
 
     def _next_rule(self) -> _Rule:
-        with self._cond:
+        with self._lock:
             for rule in self._rules:
                 if rule.times is None:
                     return rule
@@ -132,19 +113,22 @@ class CallbackInbox:
             return _Rule(200, 0.0, None, b"")
 
     def _record(self, item: Received) -> None:
-        with self._cond:
-            self._received.append(item)
-            self._cond.notify_all()
+        self._recording.add(item)
 
     # -- inspection ----------------------------------------------------------------------------
 
     @property
     def received(self) -> list[Received]:
-        with self._cond:
-            return list(self._received)
+        """Every request received, in arrival order."""
+        return self._recording.items()
 
     def of_type(self, callback_type: str | None) -> list[Received]:
-        return [r for r in self.received if callback_type is None or r.callback_type == callback_type]
+        """The callbacks of one type (every request for None)."""
+        return self._recording.items(lambda r: callback_type is None or r.callback_type == callback_type)
+
+    def bodies(self, callback_type: str | None = None) -> list[Any]:
+        """The JSON bodies of the callbacks of one type (or all), in arrival order."""
+        return [r.json for r in self.of_type(callback_type)]
 
     def __iter__(self) -> Iterator[Received]:
         return iter(self.received)
@@ -161,42 +145,81 @@ class CallbackInbox:
     ) -> list[Received]:
         """Block until ``count`` callbacks (of ``type``, matching ``where``) arrived; return them."""
 
-        def matching() -> list[Received]:
-            return [
-                r
-                for r in self._received
-                if (type is None or r.callback_type == type) and (where is None or where(r))
-            ]
+        def keep(r: Received) -> bool:
+            return (type is None or r.callback_type == type) and (where is None or where(r))
 
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while len(found := matching()) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    seen = [r.callback_type for r in self._received]
-                    raise AssertionError(
-                        f"waited {timeout}s for {count} {type or 'callback'}(s), got {len(found)};"
-                        f" received so far: {seen}"
-                    )
-                self._cond.wait(left)
-            return found
+        found, enough = self._recording.wait(count, keep, timeout)
+        if not enough:
+            raise AssertionError(
+                f"waited {timeout}s for {count} {type or 'callback'}(s), got {len(found)}\n{self.summary()}"
+            )
+        return found
 
-    def assert_delivered(self, type: str, count: int | None = None, **expected: Any) -> list[Received]:
-        """Assert callbacks of ``type`` arrived whose bodies contain ``expected`` (a nested subset).
+    def assert_delivered(
+        self, type: str, count: int | None = None, *, timeout: float = 5.0, **expected: Any
+    ) -> list[Received]:
+        """Assert that callbacks of ``type`` arrived whose bodies contain ``expected`` (a nested subset,
+        e.g. ``subscription={"subscription_list": {"id": "1001"}}``); return them.
 
-        On failure the message shows the closest body and how it differs.
+        Callbacks travel asynchronously, so this waits up to ``timeout`` seconds for at least one
+        (``count=None``) or ``count`` of them; with ``count`` it fails if more than ``count`` match.
+        ``count=0`` checks at once (call ``catapult.settle()`` first to let due deliveries land).
+        On failure the message lists what arrived and, for the closest callback of ``type``, every
+        field that differs, by its path (``subscription.subscription_list.id``).
         """
-        candidates = self.of_type(type)
-        hits = [r for r in candidates if is_subset(expected, r.json)]
-        if (count is None and hits) or (count is not None and len(hits) == count):
+
+        def keep(r: Received) -> bool:
+            return r.callback_type == type and is_subset(expected, r.json)
+
+        want = 1 if count is None else count
+        hits, _ = self._recording.wait(want, keep, timeout if want else 0.0)
+        if len(hits) >= want and (count is None or len(hits) == count):
             return hits
-        want = "at least one" if count is None else str(count)
-        lines = [f"expected {want} {type} callback(s) containing {json.dumps(expected)}, found {len(hits)}"]
-        if candidates and not hits:
-            lines.append(describe_mismatch(expected, [r.json for r in candidates]))
-        elif not candidates:
-            lines.append(f"no {type} callback arrived; got: {[r.callback_type for r in self.received]}")
-        raise AssertionError("\n".join(lines))
+        raise AssertionError(self._delivery_report(type, count, expected, hits, timeout))
+
+    # -- reports -------------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        """Every request received, one line each (what the failure messages show)."""
+        got = self.received
+        if not got:
+            return "received nothing"
+        lines = [f"received {len(got)} request(s):"]
+        lines += [f"  #{i} {_line(r)}" for i, r in enumerate(got, start=1)]
+        return "\n".join(lines)
+
+    def _delivery_report(
+        self, type: str, count: int | None, expected: dict[str, Any], hits: list[Received], timeout: float
+    ) -> str:
+        want = "at least one" if count is None else f"exactly {count}"
+        containing = f" containing {show(expected)}" if expected else ""
+        waited = f" (waited {timeout}s)" if count != 0 else ""
+        lines = [
+            f"expected {want} {type} callback(s){containing}; {len(hits)} matched{waited}",
+            self.summary(),
+        ]
+        everything = self.received
+        same_type = [i for i, r in enumerate(everything) if r.callback_type == type]
+        if not same_type:
+            lines.append(f"no {type} callback arrived")
+        elif not hits:
+            best = same_type[closest(expected, [everything[i].json for i in same_type])]
+            lines.append(f"closest {type} is #{best + 1}; it differs in:")
+            lines += [f"  {note}" for note in differences(expected, everything[best].json)]
+        else:
+            ids = [everything.index(r) + 1 for r in hits]
+            lines.append(f"matching: {', '.join(f'#{i}' for i in ids)}")
+        return "\n".join(lines)
+
+
+def _line(r: Received) -> str:
+    body = r.json
+    if not isinstance(body, dict):
+        return f"{r.method} {r.path} (not a JSON object: {r.body[:60]!r}) -> {r.status}"
+    parts = [str(body.get("callback_type", "?")), f"event_id={body.get('event_id')}"]
+    if "delivery_attempt" in body:
+        parts.append(f"attempt={body['delivery_attempt']}")
+    return f"{'  '.join(parts)} -> {r.status}"
 
 
 def _handler(inbox: CallbackInbox) -> type[BaseHTTPRequestHandler]:
@@ -209,8 +232,8 @@ def _handler(inbox: CallbackInbox) -> type[BaseHTTPRequestHandler]:
             rule = inbox._next_rule()
             if rule.delay:
                 time.sleep(rule.delay)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            inbox._record(Received(self.command, self.path, headers, body, rule.status))
+            headers = Headers(self.headers.items())
+            inbox._record(Received(self.command, self.path, headers, body, status=rule.status))
             try:
                 self.send_response(rule.status)
                 self.send_header("Content-Type", "application/json")

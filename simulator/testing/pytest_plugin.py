@@ -1,14 +1,18 @@
 """The catapult-sim pytest plugin (registered through the ``pytest11`` entry point).
 
-Fixtures:
+Fixtures (docs/pytest-plugin.md):
 
-- ``catapult``: a simulator for this test — a real server on 127.0.0.1 shared by the session (one per
-  xdist worker), with a company key of the test's own, so tests are isolated without a restart.
-  ``catapult.api`` is a Catapult API client, ``catapult.sim`` the control client.
+- ``catapult``: a :class:`~simulator.testing.handle.Catapult` for this test — a company key of the
+  test's own on a simulator shared by the session (one per xdist worker), so tests are isolated
+  without a restart. ``catapult.api`` is a Catapult API client, ``catapult.sim`` the control client,
+  and it has shortcuts: ``connect``, ``sign_up``, ``confirm``, ``stop``, ``advance``,
+  ``assert_requested``...
 - ``callback_inbox``: a real HTTP receiver on 127.0.0.1 that records callbacks and can be told to fail.
 - ``catapult_server``: the session's running simulator (its ``url``).
 
-Options (for the provider contract suite, ``pytest --pyargs contract_tests``): ``--catapult-target``,
+Options: ``--catapult-retry-preset`` / ini ``catapult_retry_preset`` (default ``fast``) and
+``--catapult-seed-file`` / ini ``catapult_seed_file`` for the simulator the fixtures start; for the
+provider contract suite (``pytest --pyargs contract_tests``): ``--catapult-target``,
 ``--catapult-company``, ``--catapult-user``, ``--catapult-password``, ``--catapult-allow-destructive``.
 
 Importing this module imports nothing but pytest: the simulator loads when a fixture is first used.
@@ -18,21 +22,36 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
-    from simulator.testing.client import CatapultClient, SimClient
+    import httpx
+
+    from simulator.testing.handle import Catapult
     from simulator.testing.inbox import CallbackInbox
     from simulator.testing.server import RunningServer
 
 _counter = itertools.count(1)
+# Company keys are unique per worker and per run, so two runs (or workers) sharing a simulator never
+# meet: t-<worker>-<run>-<n>.
+_RUN = uuid.uuid4().hex[:8]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("catapult", "catapult-sim contract suites")
+    group = parser.getgroup("catapult", "catapult-sim fixtures and contract suites")
+    group.addoption(
+        "--catapult-retry-preset",
+        default=None,
+        help="callback retry preset of the simulator the fixtures start: fast (default), vibes or svix",
+    )
+    group.addoption("--catapult-seed-file", default=None, help="seed file for that simulator (JSON)")
+    parser.addini("catapult_retry_preset", "callback retry preset of the fixtures' simulator", default="fast")
+    parser.addini("catapult_seed_file", "seed file of the fixtures' simulator (relative to rootdir)")
     group.addoption(
         "--catapult-target",
         default=os.environ.get("CATAPULT_TARGET"),
@@ -67,69 +86,66 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-class Catapult:
-    """One test's simulator: its company, a Catapult API client and a control client."""
-
-    def __init__(self, url: str, company: str, api: CatapultClient, sim: SimClient) -> None:
-        self.url = url
-        self.company = company
-        self.api = api
-        self.sim = sim
-
-    def register_callback(self, callback_type: str, url: str, **selector: str) -> dict[str, Any]:
-        """Register ``url`` for ``callback_type``; pass ``list_id=`` or ``campaign_id=`` where needed."""
-        body: dict[str, Any] = {
-            "callback_type": callback_type,
-            "destination": {"url": url, "method": "POST", "content_type": "application/json"},
-        }
-        if selector:
-            body[callback_type] = selector
-        resp = self.api.post("/config/callbacks", json=body)
-        assert resp.status_code in (200, 201), resp.text
-        result: dict[str, Any] = resp.json()
-        return result
-
-    def close(self) -> None:
-        self.api.close()
-        self.sim.close()
+def _seed_file(config: pytest.Config) -> str | None:
+    given = config.getoption("--catapult-seed-file")
+    if given:
+        return str(given)
+    ini = str(config.getini("catapult_seed_file") or "")
+    return str(config.rootpath / Path(ini)) if ini else None
 
 
 @pytest.fixture(scope="session")
-def catapult_server() -> Iterator[RunningServer]:
-    """A simulator served on 127.0.0.1 (a free port) for the whole session."""
+def catapult_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
+    """A simulator served on 127.0.0.1 (a free port) for the whole session (per xdist worker)."""
     from simulator.app import create_app
     from simulator.settings import Settings
     from simulator.testing.server import serve_in_thread
 
-    with serve_in_thread(create_app(Settings(retry_preset="fast") if _has_retry() else Settings())) as server:
+    config = request.config
+    preset = config.getoption("--catapult-retry-preset") or str(config.getini("catapult_retry_preset"))
+    try:
+        app = create_app(Settings(retry_preset=preset, seed_file=_seed_file(config)))
+    except ValueError as exc:  # a bad preset or seed file: say so once, without a traceback
+        pytest.fail(f"catapult-sim could not start: {exc}", pytrace=False)
+    with serve_in_thread(app) as server:
         yield server
 
 
-def _has_retry() -> bool:
-    from simulator.settings import Settings
+@pytest.fixture(scope="session")
+def _catapult_http(catapult_server: RunningServer) -> Iterator[httpx.Client]:
+    """One connection pool for every test of the session: a new ``httpx.Client`` costs ~20 ms."""
+    import httpx
 
-    return "retry_preset" in Settings.__dataclass_fields__
+    with httpx.Client(base_url=catapult_server.url, timeout=10.0) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def _catapult_login(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """The user name and password a company provisioned from the seed template gets."""
+    from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME, load_seed
+
+    template = load_seed(_seed_file(request.config)).get("template") or {}
+    return str(template.get("username", DEMO_USERNAME)), str(template.get("password", DEMO_PASSWORD))
 
 
 @pytest.fixture
-def catapult(catapult_server: RunningServer, request: pytest.FixtureRequest) -> Iterator[Catapult]:
-    """A company of this test's own on the session's simulator (provisioned on first use)."""
-    from simulator.testing.client import CatapultClient, SimClient
+def catapult(
+    catapult_server: RunningServer, _catapult_http: httpx.Client, _catapult_login: tuple[str, str]
+) -> Iterator[Catapult]:
+    """A company of this test's own on the session's simulator (provisioned from the seed template)."""
+    from simulator.testing.handle import Catapult
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    company = f"t-{worker}-{os.getpid()}-{next(_counter)}"
-    handle = Catapult(
-        catapult_server.url,
-        company,
-        CatapultClient(catapult_server.url, company),
-        SimClient(catapult_server.url, company),
-    )
-    handle.sim.health()
+    user, password = _catapult_login
+    company = f"t-{worker}-{_RUN}-{next(_counter)}"
+    handle = Catapult(catapult_server.url, company, username=user, password=password, http=_catapult_http)
     handle.sim.reset()  # provisions the company from the template
     try:
         yield handle
     finally:
-        if handle.sim.clock().get("mode") == "manual":
+        # The clock is the server's, not the company's: give the next test a system clock again.
+        if handle.changed_clock or handle.sim.clock().get("mode") == "manual":
             handle.sim.system_clock()
         handle.close()
 
