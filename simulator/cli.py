@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli_fixtures import add_fixture_commands
 
     add_fixture_commands(sub)
+    from simulator.cli_receiver import add_receiver_command
+
+    add_receiver_command(sub)
     return parser
 
 
