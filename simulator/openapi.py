@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from simulator import __version__, schemas
+from simulator.control._common import MAX_PAGE, MAX_WHOLE, PARTICIPANT_ACTIONS
+from simulator.core.outbox import STATES
 
 if TYPE_CHECKING:
     from simulator.routes import Op
@@ -30,6 +32,31 @@ COMPONENTS = "#/components/schemas/"
 CALLBACK_PREFIX = "callback-"
 ANY_OBJECT = "object"  # Op.body for a free-form JSON object
 _PATH_PARAM = re.compile(r"{([^}]+)}")
+# Op.query "name:kind": the schema of each kind of query parameter (plain "name" is a string).
+QUERY_KINDS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "boolean": {"type": "boolean"},
+    "integer": {"type": "integer", "minimum": 0, "maximum": MAX_WHOLE},
+    "positive": {"type": "integer", "minimum": 1, "maximum": MAX_WHOLE},
+    "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+    "event_type": {"$ref": COMPONENTS + "sim-common/$defs/event_type"},
+    "callback_type": {"$ref": COMPONENTS + "common/$defs/callback_type"},
+    "delivery_state": {"enum": list(STATES)},
+    "time": {"$ref": COMPONENTS + "common/$defs/date_input"},
+    "method": {"type": "string", "pattern": "^[A-Za-z]{1,10}$"},
+    "status_filter": {
+        "type": "string",
+        "pattern": "^([1-5][0-9][0-9]|[1-5][xX][xX]|[nN][oO][nN][eE])$",
+        "description": "A status (503), a class (5xx) or none (no answer was sent).",
+    },
+}
+# Path parameters that are not plain non-empty strings (control API ids and actions).
+PATH_KINDS: dict[str, dict[str, Any]] = {
+    "entry_id": QUERY_KINDS["integer"],
+    "rule_id": QUERY_KINDS["integer"],
+    "delivery_id": QUERY_KINDS["integer"],
+    "action": {"enum": list(PARTICIPANT_ACTIONS)},
+}
 
 
 def build(ops: Sequence[Op] | None = None) -> dict[str, Any]:
@@ -206,12 +233,24 @@ def _operation_id(op: Op, used: set[str]) -> str:
 
 def _parameters(op: Op, catapult: bool) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": dict(PATH_KINDS.get(name, {"type": "string", "minLength": 1})),
+        }
         for name in _PATH_PARAM.findall(op.path)
     ]
     for spec in op.query:
         name, _, kind = spec.partition(":")
-        params.append({"name": name, "in": "query", "required": False, "schema": {"type": kind or "string"}})
+        schema = dict(QUERY_KINDS[kind or "string"])
+        param: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
+        if not catapult:
+            # The control API answers a blank value (?after=) with a 400, like any other bad value.
+            if schema.get("type") == "string":
+                schema["minLength"] = 1
+            param["description"] = "A blank value is a 400."
+        params.append(param)
     if catapult:
         params.append(
             {
@@ -233,10 +272,8 @@ def _parameters(op: Op, catapult: bool) -> list[dict[str, Any]]:
 def _request_body(op: Op) -> dict[str, Any] | None:
     if not op.body:
         return None
-    if op.body == ANY_OBJECT:
-        # Control bodies are small objects; the endpoint names every unknown field it gets.
-        return {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}
-    return {"required": True, "content": {"application/json": {"schema": component_ref(op.body)}}}
+    schema = {"type": "object"} if op.body == ANY_OBJECT else component_ref(op.body)
+    return {"required": not op.optional_body, "content": {"application/json": {"schema": schema}}}
 
 
 def _responses(op: Op) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.routing import Route
+from starlette.exceptions import HTTPException
+from starlette.routing import Route, compile_path
 
 from simulator import openapi
 from simulator.api import acquisition, persons, subscription_lists, subscriptions
@@ -45,8 +46,10 @@ class Op:
     # the OpenAPI document and the response-conformance tests read them from here.
     returns: str = ""
     ok: tuple[int, ...] = (200,)  # success statuses
-    body: str = ""  # schema of the JSON request body; "object" = any JSON object (control bodies)
-    query: tuple[str, ...] = ()  # query parameters; "name:boolean" / "name:integer" give a type
+    body: str = ""  # schema of the JSON request body; "object" = any JSON object
+    # Query parameters: "name" is a string, "name:kind" picks a kind of openapi.QUERY_KINDS.
+    query: tuple[str, ...] = ()
+    optional_body: bool = False  # the body may be left out (then every field takes its default)
 
 
 CATAPULT_OPS: list[Op] = [
@@ -79,71 +82,98 @@ CATAPULT_OPS: list[Op] = [
 ]  # fmt: skip
 
 CONTROL_OPS: list[Op] = [
-    Op("GET", S + "/health", admin.health, "Readiness check"),
-    Op("POST", S + "/reset", admin.reset, "Reset every company (or one) to its seed", body="object"),
-    Op("GET", S + "/companies", admin.companies, "List companies"),
-    Op("POST", SC + "/reset", admin.reset_company, "Reset one company to its seed"),
-    Op("GET", SC + "/state", admin.state, "Dump a company's state"),
-    Op("GET", SC + "/events", admin.events, "List a company's domain events", query=("after:integer", "type")),
-    Op("GET", SC + "/person", platform.person_state, "Everything about one person", query=("mdn", "person_key", "external_person_id")),
-    Op("POST", SC + "/sms/keyword", platform.sms_keyword, "Simulate an SMS keyword opt-in", body="object"),
-    Op("POST", SC + "/sms/reply", platform.sms_reply, "Simulate an SMS reply (Y, N, STOP)", body="object"),
-    Op("POST", SC + "/opt-in", platform.opt_in, "Subscribe a person to a list from the platform side", body="object"),
-    Op("POST", SC + "/opt-out", platform.opt_out, "Opt a person out for a given reason", body="object"),
-    Op("POST", SC + "/disconnect", platform.disconnect, "Simulate a carrier disconnect", body="object"),
-    Op("POST", SC + "/lists/{list_id}/archive", platform.archive_list, "Archive a list"),
-    Op("POST", SC + "/participants/{acquisition_id}/{action}", platform.participant_action, "Confirm, decline or expire a pending participant", body="object"),
-    Op("GET", S + "/clock", admin.clock_get, "Read the clock"),
-    Op("POST", S + "/clock", admin.clock_set, "Switch the clock between manual and system, or set it", body="object"),
-    Op("POST", S + "/clock/advance", admin.clock_advance, "Advance a manual clock", body="object"),
-    Op("GET", S + "/journal", control_journal.journal_list, "List the Catapult requests received (filters: method, path, company, status, since, after, limit)", query=("method", "path", "company", "status", "since", "after:integer", "limit:integer")),
-    Op("DELETE", S + "/journal", control_journal.journal_clear, "Clear the request journal (or one company's part)", query=("company",)),
-    Op("GET", S + "/journal/count", control_journal.journal_count, "Count the Catapult requests received (same filters as the list)", query=("method", "path", "company", "status", "since", "after:integer")),
-    Op("POST", S + "/journal/verify", control_journal.journal_verify, "Verify that matching requests were received N times, with near misses", body="object"),
-    Op("GET", S + "/journal/{entry_id}", control_journal.journal_entry, "One journal entry"),
-    Op("GET", S + "/faults", control_faults.faults_list, "List fault and latency rules", query=("company",)),
-    Op("POST", S + "/faults", control_faults.faults_add, "Add one fault or latency rule, or several", ok=(201,), body="object"),
-    Op("DELETE", S + "/faults", control_faults.faults_clear, "Remove every fault rule (or one company's)", query=("company",)),
-    Op("DELETE", S + "/faults/{rule_id}", control_faults.fault_delete, "Remove one fault rule"),
-    Op("GET", S + "/rate-limits", control_faults.rate_limits_get, "Read the per-company rate limits"),
-    Op("POST", S + "/rate-limits", control_faults.rate_limits_set, "Set a company's (or the default) rate limit and Retry-After", body="object"),
-    Op("GET", D, control_deliveries.list_deliveries, "List callback deliveries, newest first (filters: company, type, status, destination, since, callback_id, event_id)", query=("company", "type", "status", "destination", "since", "callback_id", "event_id", "limit:integer", "before:integer")),
-    Op("GET", D + "/attempts", control_deliveries.attempts, "Delivery attempts after an attempt id (what deliveries tail follows)", query=("after:integer", "limit:integer")),
-    Op("POST", D + "/replay-failed", control_deliveries.replay_failed, "Replay every failed delivery since a time (and other filters)", body="object"),
-    Op("GET", D + "/{delivery_id}", control_deliveries.show_delivery, "One delivery with every attempt"),
-    Op("POST", D + "/{delivery_id}/replay", control_deliveries.replay_delivery, "Send a delivery again (same body and event_id)", ok=(201,)),
-    Op("GET", S + "/destinations", control_deliveries.destinations, "Callback destinations: queues, failures, downed state; the retry policy"),
-    Op("GET", S + "/chaos", control_chaos.chaos_get, "Read the callback chaos settings"),
-    Op("POST", S + "/chaos", control_chaos.chaos_set, "Set the chaos seed and a global or per-destination rule", body="object"),
-    Op("DELETE", S + "/chaos", control_chaos.chaos_clear, "Clear every chaos rule (or one destination's)", query=("destination",)),
-    Op("GET", SC + "/callbacks", control_callbacks.listing, "A company's callback registrations"),
-    Op("POST", SC + "/callbacks", control_callbacks.register, "Register a URL for every callback type", ok=(201,), body="object"),
+    Op("GET", S + "/health", admin.health, "Readiness check", returns="sim-health"),
+    Op("POST", S + "/reset", admin.reset, "Reset every company (or one) to its seed", returns="sim-reset", body="sim-reset-request", optional_body=True),
+    Op("GET", S + "/companies", admin.companies, "List companies", returns="sim-company[]"),
+    Op("POST", SC + "/reset", admin.reset_company, "Reset one company to its seed", returns="sim-reset"),
+    Op("GET", SC + "/state", admin.state, "Dump a company's state", returns="sim-state"),
+    Op("GET", SC + "/events", admin.events, "List a company's domain events", returns="sim-event[]", query=("after:integer", "type:event_type")),
+    Op("GET", SC + "/person", platform.person_state, "Everything about one person", returns="sim-person-record", query=("mdn", "person_key", "external_person_id")),
+    Op("POST", SC + "/sms/keyword", platform.sms_keyword, "Simulate an SMS keyword opt-in", returns="sim-platform-answer", body="sim-sms-keyword-request"),
+    Op("POST", SC + "/sms/reply", platform.sms_reply, "Simulate an SMS reply (Y, N, STOP)", returns="sim-platform-answer", body="sim-sms-reply-request"),
+    Op("POST", SC + "/opt-in", platform.opt_in, "Subscribe a person to a list from the platform side", returns="sim-platform-answer", body="sim-opt-in-request"),
+    Op("POST", SC + "/opt-out", platform.opt_out, "Opt a person out for a given reason", returns="sim-platform-answer", body="sim-opt-out-request"),
+    Op("POST", SC + "/disconnect", platform.disconnect, "Simulate a carrier disconnect", returns="sim-platform-answer", body="sim-person-selector-request"),
+    Op("POST", SC + "/lists/{list_id}/archive", platform.archive_list, "Archive a list", returns="sim-list-archived"),
+    Op("POST", SC + "/participants/{acquisition_id}/{action}", platform.participant_action, "Confirm, decline or expire a pending participant", returns="sim-participant-action", body="sim-person-selector-request"),
+    Op("GET", S + "/clock", admin.clock_get, "Read the clock", returns="sim-clock"),
+    Op("POST", S + "/clock", admin.clock_set, "Switch the clock between manual and system, or set it", returns="sim-clock", body="sim-clock-request"),
+    Op("POST", S + "/clock/advance", admin.clock_advance, "Advance a manual clock", returns="sim-clock", body="sim-clock-advance-request"),
+    Op("GET", S + "/journal", control_journal.journal_list, "List the Catapult requests received (filters: method, path, company, status, since, after, limit)", returns="sim-journal", query=("method:method", "path", "company", "status:status_filter", "since:time", "after:integer", "limit:positive")),
+    Op("DELETE", S + "/journal", control_journal.journal_clear, "Clear the request journal (or one company's part)", returns="sim-cleared", query=("company",)),
+    Op("GET", S + "/journal/count", control_journal.journal_count, "Count the Catapult requests received (same filters as the list)", returns="sim-journal-count", query=("method:method", "path", "company", "status:status_filter", "since:time", "after:integer")),
+    Op("POST", S + "/journal/verify", control_journal.journal_verify, "Verify that matching requests were received N times, with near misses", returns="sim-journal-verification", body="sim-journal-verify-request", optional_body=True),
+    Op("GET", S + "/journal/{entry_id}", control_journal.journal_entry, "One journal entry", returns="sim-journal-entry"),
+    Op("GET", S + "/faults", control_faults.faults_list, "List fault and latency rules", returns="sim-faults", query=("company",)),
+    Op("POST", S + "/faults", control_faults.faults_add, "Add one fault or latency rule, or several", returns="sim-faults", ok=(201,), body="sim-fault-rules-request"),
+    Op("DELETE", S + "/faults", control_faults.faults_clear, "Remove every fault rule (or one company's)", returns="sim-cleared", query=("company",)),
+    Op("DELETE", S + "/faults/{rule_id}", control_faults.fault_delete, "Remove one fault rule", returns="sim-cleared"),
+    Op("GET", S + "/rate-limits", control_faults.rate_limits_get, "Read the per-company rate limits", returns="sim-rate-limits"),
+    Op("POST", S + "/rate-limits", control_faults.rate_limits_set, "Set a company's (or the default) rate limit and Retry-After", returns="sim-rate-limits", body="sim-rate-limit-request"),
+    Op("GET", D, control_deliveries.list_deliveries, "List callback deliveries, newest first (filters: company, type, status, destination, since, callback_id, event_id)", returns="sim-delivery[]", query=("company", "type:callback_type", "status:delivery_state", "destination", "since:time", "callback_id", "event_id", "limit:page", "before:integer")),
+    Op("GET", D + "/attempts", control_deliveries.attempts, "Delivery attempts after an attempt id (what deliveries tail follows)", returns="sim-delivery-attempt[]", query=("after:integer", "limit:page")),
+    Op("POST", D + "/replay-failed", control_deliveries.replay_failed, "Replay every failed delivery since a time (and other filters)", returns="sim-replay-failed", body="sim-replay-failed-request", optional_body=True),
+    Op("GET", D + "/{delivery_id}", control_deliveries.show_delivery, "One delivery with every attempt", returns="sim-delivery-detail"),
+    Op("POST", D + "/{delivery_id}/replay", control_deliveries.replay_delivery, "Send a delivery again (same body and event_id)", returns="sim-delivery-detail", ok=(201,)),
+    Op("GET", S + "/destinations", control_deliveries.destinations, "Callback destinations: queues, failures, downed state; the retry policy", returns="sim-destinations"),
+    Op("GET", S + "/chaos", control_chaos.chaos_get, "Read the callback chaos settings", returns="sim-chaos"),
+    Op("POST", S + "/chaos", control_chaos.chaos_set, "Set the chaos seed and a global or per-destination rule", returns="sim-chaos", body="sim-chaos-request"),
+    Op("DELETE", S + "/chaos", control_chaos.chaos_clear, "Clear every chaos rule (or one destination's)", returns="sim-chaos", query=("destination",)),
+    Op("GET", SC + "/callbacks", control_callbacks.listing, "A company's callback registrations", returns="callback-registration[]"),
+    Op("POST", SC + "/callbacks", control_callbacks.register, "Register a URL for every callback type", returns="sim-callbacks-registered", ok=(201,), body="sim-callbacks-register-request"),
     Op("GET", "/openapi.json", openapi.serve, "This simulator's OpenAPI 3.1 document"),
 ]  # fmt: skip
 
 
 def _routes(ops: list[Op]) -> list[Route]:
-    """Group operations by path; register each path with and without a trailing slash."""
+    """Group operations by path; register each path with and without a trailing slash.
+
+    A literal path that a parameterised one also matches (``/_sim/journal/verify`` and
+    ``/_sim/journal/{entry_id}``) takes every method and refuses the ones it does not serve with a
+    405 naming its own (``Allow``); otherwise ``GET /_sim/journal/verify`` would reach the journal
+    entry endpoint with the entry id ``verify``.
+    """
     by_path: dict[str, list[Op]] = {}
     for op in ops:
         by_path.setdefault(op.path, []).append(op)
     routes: list[Route] = []
     for path, group in by_path.items():
         handlers = {op.method: op.endpoint for op in group}
-        endpoint = _dispatch(handlers)
+        refused = _shadowing_methods(path, by_path) - set(handlers) - _implied(handlers)
+        endpoint = _dispatch(handlers, refused)
         for variant in (path, path + "/"):
-            routes.append(Route(variant, endpoint, methods=sorted(handlers), include_in_schema=False))
+            route = Route(variant, endpoint, methods=sorted(handlers), include_in_schema=False)
+            if refused:
+                route.methods = None  # every method reaches ``endpoint``, which refuses the others
+            routes.append(route)
     return routes
 
 
-def _dispatch(handlers: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
-    if len(handlers) == 1:
+def _shadowing_methods(path: str, by_path: dict[str, list[Op]]) -> set[str]:
+    """The methods of the other paths whose pattern matches ``path`` taken as a literal URL."""
+    out: set[str] = set()
+    for other, group in by_path.items():
+        if other != path and compile_path(other)[0].match(path):
+            out |= {op.method for op in group}
+    return out
+
+
+def _implied(handlers: dict[str, Callable[..., Any]]) -> set[str]:
+    return {"HEAD"} if "GET" in handlers else set()  # Starlette routes HEAD wherever GET is allowed
+
+
+def _dispatch(handlers: dict[str, Callable[..., Any]], refused: set[str]) -> Callable[..., Any]:
+    if len(handlers) == 1 and not refused:
         return next(iter(handlers.values()))
+    allow = ", ".join(sorted({*handlers, *_implied(handlers)}))
 
     async def endpoint(request: Any) -> Any:
-        # Starlette routes HEAD wherever GET is allowed; answer it with the GET handler.
+        # HEAD is answered by the GET handler (and refused where GET is).
         method = "GET" if request.method == "HEAD" else request.method
-        return await handlers[method](request)
+        handler = handlers.get(method)
+        if handler is None:
+            raise HTTPException(405, headers={"Allow": allow})
+        return await handler(request)
 
     return endpoint
 

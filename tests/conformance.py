@@ -6,6 +6,9 @@ the same place the OpenAPI document reads it from; every 4XX/5XX is the error en
     from conformance import attach
     attach(client)            # every later response of ``client`` is checked
     assert_conforms(response) # or check one
+
+tests/conftest.py attaches this to every in-process TestClient a test makes; a test that breaks
+answers on purpose opts out with ``@pytest.mark.nonconforming("why")``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from starlette.routing import compile_path
 from simulator import openapi, schemas
 from simulator.routes import Op, all_ops
 
+_ATTACHED = "_catapult_sim_conformance"
+
 
 @cache
 def _compiled() -> list[tuple[re.Pattern[str], Op]]:
@@ -27,10 +32,15 @@ def _compiled() -> list[tuple[re.Pattern[str], Op]]:
 
 
 def route_of(method: str, path: str) -> Op | None:
-    """The operation serving ``method path`` (with or without a trailing slash), if any."""
+    """The operation serving ``method path`` (with or without a trailing slash), if any.
+
+    Routes are tried in routing-table order, as the router does, so a literal path such as
+    ``/_sim/journal/count`` is not taken for ``/_sim/journal/{entry_id}``.
+    """
     bare = path.rstrip("/") or "/"
+    method = "GET" if method.upper() == "HEAD" else method.upper()
     for pattern, op in _compiled():
-        if op.method == method.upper() and pattern.match(bare):
+        if op.method == method and pattern.match(bare):
             return op
     return None
 
@@ -49,9 +59,16 @@ def problems(response: httpx.Response) -> list[str]:
     """Why the response breaks its schema ([] when it conforms or names no schema)."""
     request = response.request
     expected = schema_for(request.method, request.url.path, response.status_code)
-    if expected is None or not response.content:
+    if expected is None or request.method == "HEAD" or response.status_code == 204:
         return []
-    body: Any = response.json()
+    if not response.content:
+        return [f"an empty body, expected {expected}"]
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return [f"content type {response.headers.get('content-type')!r}, expected JSON ({expected})"]
+    try:
+        body: Any = response.json()
+    except ValueError as exc:
+        return [f"the body is not JSON ({exc}), expected {expected}"]
     if expected == "error-envelope":
         return [p.message for p in schemas.problems("error-envelope", body)]
     return openapi.body_problems(expected, body)
@@ -64,13 +81,23 @@ def assert_conforms(response: httpx.Response) -> None:
 
 
 def attach(client: httpx.Client, seen: set[tuple[str, str, int]] | None = None) -> None:
-    """Check every later response of ``client``; record (method, route, status) into ``seen``."""
+    """Check every later response of ``client``; record (method, route, status) into ``seen``.
+
+    Attaching twice checks once (``seen`` of the second call is still filled).
+    """
 
     def hook(response: httpx.Response) -> None:
         response.read()
         assert_conforms(response)
+
+    def record(response: httpx.Response) -> None:
         op = route_of(response.request.method, response.request.url.path)
         if seen is not None and op is not None:
             seen.add((op.method, op.path, response.status_code))
 
-    client.event_hooks["response"].append(hook)
+    hooks = client.event_hooks["response"]
+    if not getattr(client, _ATTACHED, False):
+        hooks.append(hook)
+        setattr(client, _ATTACHED, True)
+    if seen is not None:
+        hooks.append(record)

@@ -65,6 +65,7 @@ def test_a_forced_429_uses_the_rate_limit_code(client: TestClient) -> None:
     assert r.status_code == 429 and r.json()["errors"][0]["code"] == 60
 
 
+@pytest.mark.nonconforming("an injected empty fault answers a 200 and a 502 with no body")
 def test_an_empty_fault_answers_no_body(client: TestClient) -> None:
     add_rule(client, fault="empty", count=1)
     r = add_person(client)
@@ -73,6 +74,7 @@ def test_an_empty_fault_answers_no_body(client: TestClient) -> None:
     assert (add_person(client).status_code, add_person(client).status_code) == (502, 201)
 
 
+@pytest.mark.nonconforming("an injected truncated fault cuts the JSON body short")
 def test_in_process_a_reset_raises_and_a_truncated_body_arrives_short(client: TestClient) -> None:
     add_rule(client, fault="reset", count=1)
     with pytest.raises(ConnectionResetError):

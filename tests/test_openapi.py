@@ -108,3 +108,33 @@ def test_cli_writes_the_document(tmp_path: Path) -> None:
     out = tmp_path / "openapi.json"
     assert main(["openapi", "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == openapi.build()
+
+
+def test_control_operations_reference_their_schemas() -> None:
+    paths = openapi.build()["paths"]
+    verify = paths["/_sim/journal/verify"]["post"]
+    assert verify["requestBody"] == {
+        "required": False,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/sim-journal-verify-request"}}
+        },
+    }
+    assert verify["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/sim-journal-verification"
+    }
+    keyword = paths["/_sim/companies/{company_key}/sms/keyword"]["post"]
+    assert keyword["requestBody"]["required"] is True
+    listing = paths["/_sim/deliveries"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert listing == {"type": "array", "items": {"$ref": "#/components/schemas/sim-delivery"}}
+
+
+def test_control_query_parameters_carry_their_bounds_and_refuse_blanks() -> None:
+    params = {p["name"]: p for p in openapi.build()["paths"]["/_sim/journal"]["get"]["parameters"]}
+    assert params["after"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+    assert params["limit"]["schema"]["minimum"] == 1
+    assert params["company"]["schema"] == {"type": "string", "minLength": 1}
+    assert all(p["description"] == "A blank value is a 400." for p in params.values() if p["in"] == "query")
+    entry = openapi.build()["paths"]["/_sim/journal/{entry_id}"]["get"]["parameters"][0]
+    assert entry["schema"]["type"] == "integer"
+    catapult = openapi.build()["paths"]["/companies/{company_key}/mobiledb/persons"]["get"]["parameters"]
+    assert {"name": "mdn", "in": "query", "required": False, "schema": {"type": "string"}} in catapult

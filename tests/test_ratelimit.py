@@ -12,7 +12,8 @@ from conftest import AUTH
 from starlette.testclient import TestClient
 
 from simulator.app import create_app
-from simulator.core.ratelimit import RateLimitError, RateLimits
+from simulator.core.ratelimit import RateLimits
+from simulator.core.seed import SeedError
 from simulator.settings import Settings
 
 LISTS = "/companies/{}/mobiledb/subscription_lists"
@@ -92,7 +93,7 @@ def test_a_company_limit_from_the_seed_file(tmp_path: Path) -> None:
 def test_a_bad_seed_limit_stops_the_start(tmp_path: Path) -> None:
     path = tmp_path / "seed.json"
     path.write_text(json.dumps({"companies": [{"key": "acme", "rate_limit": "fast"}]}))
-    with pytest.raises(RateLimitError, match="acme"):
+    with pytest.raises(SeedError, match=r"\$\.companies\[0\]\.rate_limit"):  # the seed file's schema says so
         create_app(Settings(seed_file=str(path)))
 
 

@@ -35,7 +35,8 @@ def _valid(schema: str, body: Any) -> None:
 
 
 def test_every_schema_has_a_strategy() -> None:
-    shapes = set(schemas.all_schemas()) - {"common"}
+    # The Catapult wire shapes; the simulator's own control API and seed files (sim-*) have none.
+    shapes = {n for n in schemas.all_schemas() if not n.startswith("sim-")} - {"common"}
     assert set(cs.BY_SCHEMA) == shapes
     assert {PAYLOAD_TYPES[k] for k in PAYLOAD_TYPES} == shapes
 

@@ -1,22 +1,39 @@
-"""Helpers for control endpoints: bodies, companies and the person a body names."""
+"""Helpers for control endpoints: bodies, query values, companies and the person a body names."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from starlette.requests import Request
 
+from simulator import schemas
 from simulator.api._http import check_id, read_json, sim_of
 from simulator.core import mdn as mdns
 from simulator.core import repo
+from simulator.core.delivery_log import MAX_LIMIT
 from simulator.core.models import Person
 from simulator.core.store import Tx
 from simulator.errors import BadRequest, Code, NotFound, Problem, Unprocessable
 from simulator.sim import Simulator
 
+MAX_WHOLE = 10**18 - 1  # the largest id, ``after`` or ``before`` a query parameter takes (18 digits)
+MAX_PAGE = MAX_LIMIT  # the largest ``limit`` of the delivery log's pages
+PARTICIPANT_ACTIONS = ("confirm", "decline", "expire")  # .../participants/{acquisition_id}/{action}
 
-async def body(request: Request, allowed: set[str], *, required: bool = True) -> dict[str, Any]:
-    """A JSON object body with only ``allowed`` keys (unknown ones are a 422 listing each)."""
+
+@cache
+def fields_of(schema: str) -> frozenset[str]:
+    """The fields a control body may have: the properties of its schema in simulator/schemas."""
+    return frozenset(schemas.schema(schema)["properties"])
+
+
+async def body(request: Request, schema: str, *, required: bool = True) -> dict[str, Any]:
+    """A JSON object body with only the fields of ``schema`` (unknown ones are a 422 listing each).
+
+    The values are checked by each endpoint, which names the field and the rule it breaks.
+    """
+    allowed = fields_of(schema)
     sim = sim_of(request)
     has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
     if not has_body:
@@ -55,6 +72,23 @@ def any_mdn(raw: Any, field: str = "mdn") -> str:
         return mdns.parse(raw, 2 if raw.startswith("+") else 1)
     except mdns.MdnError as exc:
         raise BadRequest(f"{field}: {exc}", code=Code.INVALID_MDN) from None
+
+
+def whole(raw: str | None, name: str, default: int, low: int = 0, high: int = MAX_WHOLE) -> int:
+    """A whole-number query value from ``low`` to ``high``; absent: ``default``; blank or bad: a 400."""
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or not low <= int(raw) <= high:
+        raise BadRequest(f"{name} must be a whole number from {low} to {high}", code=Code.INVALID)
+    return int(raw)
+
+
+def text_param(request: Request, name: str) -> str | None:
+    """An optional text query value; blank is a 400 (absent is None)."""
+    raw = request.query_params.get(name)
+    if raw is not None and (not raw or len(raw) > 1024):
+        raise BadRequest(f"{name} must not be blank (leave it out instead)", code=Code.INVALID)
+    return raw
 
 
 def string(data: dict[str, Any], field: str, *, required: bool = True) -> str | None:

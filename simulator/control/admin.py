@@ -8,13 +8,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator import __version__
+from simulator import __version__, schemas
 from simulator.api._http import json_response, sim_of
-from simulator.control._common import body, company
+from simulator.control._common import body, company, text_param, whole
 from simulator.core import repo, views
 from simulator.core.clock import duration_seconds, iso, parse_iso
 from simulator.core.models import Participant, Person, Subscription
 from simulator.errors import BadRequest, Code
+
+# The domain event types, as sim-common.json lists them (the events endpoint's ``type`` filter).
+EVENT_TYPES: tuple[str, ...] = tuple(schemas.schema("sim-common")["$defs"]["event_type"]["enum"])
 
 
 async def health(request: Request) -> Response:
@@ -28,7 +31,7 @@ async def health(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     """Reset every company (or the one named in the body) to its seed; ``seed`` reseeds the ids."""
     sim = sim_of(request)
-    data = await body(request, {"company", "seed"}, required=False)
+    data = await body(request, "sim-reset-request", required=False)
     seed = data.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise BadRequest("seed must be an integer", code=Code.INVALID)
@@ -91,11 +94,11 @@ async def state(request: Request) -> Response:
 async def events(request: Request) -> Response:
     """The company's domain events, oldest first; ``after`` (an event id) and ``type`` filter."""
     sim, key = company(request)
-    raw_after = request.query_params.get("after", "0")
-    if not (raw_after.isascii() and raw_after.isdigit()) or len(raw_after) > 18:
-        raise BadRequest("after must be a non-negative integer event id", code=Code.INVALID)
-    type_ = request.query_params.get("type") or None
-    return json_response(sim.db.events(key, after=int(raw_after), type_=type_))
+    after = whole(request.query_params.get("after"), "after (an event id)", 0)
+    type_ = text_param(request, "type")
+    if type_ is not None and type_ not in EVENT_TYPES:
+        raise BadRequest(f"type must be one of {', '.join(EVENT_TYPES)}", code=Code.INVALID)
+    return json_response(sim.db.events(key, after=after, type_=type_))
 
 
 async def clock_get(request: Request) -> Response:
@@ -106,7 +109,7 @@ async def clock_get(request: Request) -> Response:
 async def clock_set(request: Request) -> Response:
     """Switch the clock (``mode``: manual or system) and, in manual mode, set ``now``."""
     sim = sim_of(request)
-    data = await body(request, {"mode", "now"})
+    data = await body(request, "sim-clock-request")
     mode, now = data.get("mode"), data.get("now")
     if mode not in (None, "manual", "system"):
         raise BadRequest("mode must be 'manual' or 'system'", code=Code.INVALID)
@@ -128,7 +131,7 @@ async def clock_set(request: Request) -> Response:
 async def clock_advance(request: Request) -> Response:
     """Move a manual clock forward by ``seconds`` (a number) or ``by`` (like "90s", "15m", "2h", "1d")."""
     sim = sim_of(request)
-    data = await body(request, {"seconds", "by"})
+    data = await body(request, "sim-clock-advance-request")
     seconds = data.get("seconds")
     if "by" in data:
         seconds = parse_duration(data["by"])

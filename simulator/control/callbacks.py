@@ -18,7 +18,7 @@ async def register(request: Request) -> Response:
     type needs one; existing identical registrations are kept. ``api_version`` (default 2) sets the
     MDN format of the callbacks."""
     sim, key = company(request)
-    data = await body(request, {"url", "types", "api_version"})
+    data = await body(request, "sim-callbacks-register-request")
     url, types, version = _shortcut(data)
     made = sim.callbacks.events.register_all(key, url, types=types, version=version)
     return json_response({"registered": [render(r) for r in made], "count": len(made)}, 201)

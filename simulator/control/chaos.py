@@ -6,10 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from simulator.api._http import json_response, sim_of
-from simulator.control._common import body
-from simulator.delivery.chaos import Rule
-
-RULE_FIELDS = set(Rule.__dataclass_fields__)
+from simulator.control._common import body, text_param
 
 
 async def chaos_get(request: Request) -> Response:
@@ -20,7 +17,7 @@ async def chaos_get(request: Request) -> Response:
 async def chaos_set(request: Request) -> Response:
     """Set the seed and/or one rule: global, or for ``destination`` (a rule replaces the old one)."""
     sim = sim_of(request)
-    data = await body(request, RULE_FIELDS | {"seed", "destination"})
+    data = await body(request, "sim-chaos-request")
     sim.callbacks.chaos.set(data)
     return json_response(sim.callbacks.chaos.describe())
 
@@ -28,5 +25,5 @@ async def chaos_set(request: Request) -> Response:
 async def chaos_clear(request: Request) -> Response:
     """Remove every rule, or only ``?destination=URL``'s (the seed stays)."""
     sim = sim_of(request)
-    sim.callbacks.chaos.clear(request.query_params.get("destination") or None)
+    sim.callbacks.chaos.clear(text_param(request, "destination"))
     return json_response(sim.callbacks.chaos.describe())

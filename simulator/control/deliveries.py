@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from simulator.api._http import json_response, sim_of
-from simulator.control._common import body
+from simulator.control._common import MAX_PAGE, body, whole
 from simulator.core import delivery_log
 from simulator.core.callback_specs import CALLBACK_TYPES
 from simulator.core.clock import parse_iso, stamp
@@ -24,8 +24,8 @@ async def list_deliveries(request: Request) -> Response:
     sim = sim_of(request)
     q = request.query_params
     filters = filters_from(dict(q))
-    limit = _int(q.get("limit"), "limit", 100, 1, delivery_log.MAX_LIMIT)
-    before = _int(q.get("before"), "before", 0, 0, 2**62) or None
+    limit = whole(q.get("limit"), "limit", 100, 1, MAX_PAGE)
+    before = whole(q.get("before"), "before", 0) or None
     return json_response(delivery_log.listing(sim.store, filters, limit=limit, before=before))
 
 
@@ -50,7 +50,7 @@ async def replay_delivery(request: Request) -> Response:
 async def replay_failed(request: Request) -> Response:
     """Replay every failed delivery matching the body's filters (``since`` counts from creation)."""
     sim = sim_of(request)
-    data = await body(request, set(FILTER_FIELDS) - {"status"}, required=False)
+    data = await body(request, "sim-replay-failed-request", required=False)
     ids = sim.callbacks.replay_failed(filters_from(data))
     return json_response({"replayed": ids, "count": len(ids)})
 
@@ -58,8 +58,8 @@ async def replay_failed(request: Request) -> Response:
 async def attempts(request: Request) -> Response:
     """Attempts after attempt id ``after`` (oldest first): what ``deliveries tail`` polls."""
     sim = sim_of(request)
-    after = _int(request.query_params.get("after"), "after", 0, 0, 2**62)
-    limit = _int(request.query_params.get("limit"), "limit", 200, 1, delivery_log.MAX_LIMIT)
+    after = whole(request.query_params.get("after"), "after", 0)
+    limit = whole(request.query_params.get("limit"), "limit", 200, 1, MAX_PAGE)
     return json_response(delivery_log.attempts_after(sim.store, after, limit=limit))
 
 
@@ -102,12 +102,4 @@ def _delivery_id(request: Request) -> int:
     raw = str(request.path_params["delivery_id"])
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise NotFound(f"no delivery {raw!r}: delivery ids are numbers")
-    return int(raw)
-
-
-def _int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise BadRequest(f"{name} must be an integer from {low} to {high}", code=Code.INVALID)
     return int(raw)

@@ -82,7 +82,7 @@ async def rate_limits_get(request: Request) -> Response:
 async def rate_limits_set(request: Request) -> Response:
     """Set ``limit`` (requests/second; 0 = off; null = back to the default) for ``company`` or for all."""
     sim = sim_of(request)
-    data = await body(request, {"company", "limit", "retry_after"})
+    data = await body(request, "sim-rate-limit-request")
     problems = []
     if "limit" not in data:
         problems.append(Problem(Code.REQUIRED, "limit is required (a whole number, 0 for off, or null)"))

@@ -16,7 +16,6 @@ from simulator.core.verify import Expectation, RequestPattern, verify
 from simulator.errors import BadRequest, Code, NotFound, Problem, Unprocessable
 
 LIST_PARAMS = frozenset({"method", "path", "company", "status", "since", "after", "limit"})
-VERIFY_FIELDS = {"method", "path", "company", "query", "body", "times", "at_least", "at_most", "near_misses"}
 
 
 def table_of(request: Request) -> PathTable:
@@ -143,7 +142,7 @@ async def journal_entry(request: Request) -> Response:
 async def journal_verify(request: Request) -> Response:
     """Were requests matching a pattern received N times? Near misses when not (200 either way)."""
     sim = sim_of(request)
-    data = await body(request, VERIFY_FIELDS, required=False)
+    data = await body(request, "sim-journal-verify-request", required=False)
     pattern, expect, near = _verification(data, table_of(request))
     return json_response(verify(sim.journal, pattern, expect, near))
 

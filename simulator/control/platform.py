@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from simulator.api._http import json_response
-from simulator.control._common import PERSON_KEYS, any_mdn, body, company, person, string
+from simulator.control._common import PARTICIPANT_ACTIONS, PERSON_KEYS, any_mdn, body, company, person, string
 from simulator.core import repo
 from simulator.core.platform import Outcome
 from simulator.errors import BadRequest, Code, NotFound
@@ -23,7 +23,7 @@ def _answer(outcome: Outcome, events: list[str]) -> Response:
 async def sms_keyword(request: Request) -> Response:
     """The subscriber texts a campaign keyword."""
     sim, key = company(request)
-    data = await body(request, {"mdn", "keyword"})
+    data = await body(request, "sim-sms-keyword-request")
     mdn, word = any_mdn(data.get("mdn")), string(data, "keyword")
     with sim.store.transaction() as tx:
         outcome = sim.db.platform.keyword(tx, key, mdn, str(word))
@@ -34,7 +34,7 @@ async def sms_keyword(request: Request) -> Response:
 async def sms_reply(request: Request) -> Response:
     """The subscriber replies Y, N or a STOP word."""
     sim, key = company(request)
-    data = await body(request, {"mdn", "text"})
+    data = await body(request, "sim-sms-reply-request")
     mdn, text = any_mdn(data.get("mdn")), string(data, "text")
     with sim.store.transaction() as tx:
         outcome = sim.db.platform.reply(tx, key, mdn, str(text))
@@ -45,7 +45,7 @@ async def sms_reply(request: Request) -> Response:
 async def opt_in(request: Request) -> Response:
     """Subscribe a person (created from the MDN when new) straight to a list."""
     sim, key = company(request)
-    data = await body(request, PERSON_KEYS | {"list_id"})
+    data = await body(request, "sim-opt-in-request")
     list_id = str(string(data, "list_id"))
     with sim.store.transaction() as tx:
         if data.get("mdn") is not None and not (data.keys() & {"person_key", "external_person_id"}):
@@ -61,7 +61,7 @@ async def opt_in(request: Request) -> Response:
 async def opt_out(request: Request) -> Response:
     """End one subscription (``list_id``) or all, for any documented ``reason`` (default user_opt_out)."""
     sim, key = company(request)
-    data = await body(request, PERSON_KEYS | {"list_id", "reason"})
+    data = await body(request, "sim-opt-out-request")
     reason = string(data, "reason", required=False) or "user_opt_out"
     list_id = string(data, "list_id", required=False)
     with sim.store.transaction() as tx:
@@ -77,7 +77,7 @@ async def opt_out(request: Request) -> Response:
 async def disconnect(request: Request) -> Response:
     """The carrier reports the number disconnected."""
     sim, key = company(request)
-    data = await body(request, PERSON_KEYS)
+    data = await body(request, "sim-person-selector-request")
     with sim.store.transaction() as tx:
         outcome = sim.db.platform.disconnect(tx, person(tx, sim, key, data))
         events = [e.type for e in tx.events]
@@ -100,9 +100,9 @@ async def participant_action(request: Request) -> Response:
     """Confirm, decline or expire a person's pending participation in a campaign."""
     sim, key = company(request)
     action = request.path_params["action"]
-    if action not in ("confirm", "decline", "expire"):
+    if action not in PARTICIPANT_ACTIONS:
         raise NotFound(f"unknown participant action {action!r}: use confirm, decline or expire")
-    data = await body(request, PERSON_KEYS)
+    data = await body(request, "sim-person-selector-request")
     with sim.store.transaction() as tx:
         who = person(tx, sim, key, data)
         campaign = sim.db.acq.campaign(tx, key, request.path_params["acquisition_id"])

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from simulator.core.clock import parse_iso
 
 # The credentials are the example Vibes uses in its authentication docs (fact sheet §1.2).
 DEMO_USERNAME = "VibesUser"
@@ -80,22 +83,198 @@ DEMO_SEED: dict[str, Any] = {"template": DEMO_TEMPLATE, "companies": [{"key": DE
 
 
 class SeedError(ValueError):
-    """A seed file that cannot be used; the message says where."""
+    """A seed file that cannot be used; the message says where (``problems``: one line each)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
 
 
 def load_seed(path: str | None) -> dict[str, Any]:
-    """Read a seed file, or return the demo seed when ``path`` is None."""
+    """Read a seed file, or return the demo seed when ``path`` is None.
+
+    The file must follow ``simulator/schemas/sim-seed.json`` and make sense as a whole (see
+    :func:`seed_problems`); otherwise :class:`SeedError` lists every problem with its JSON path.
+    """
     if path is None:
         return copy.deepcopy(DEMO_SEED)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SeedError(f"cannot read seed file {path}: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("companies", []), list):
-        raise SeedError(f"seed file {path}: expected an object with a 'companies' array")
+    problems = seed_problems(data)
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        lines = "\n".join(f"  {p}" for p in problems)
+        raise SeedError(f"seed file {path} has {count} (see docs/seed.md):\n{lines}", problems)
     data.setdefault("template", copy.deepcopy(DEMO_TEMPLATE))
-    data.setdefault("companies", [])
-    return data
+    return dict(data)
+
+
+def seed_problems(data: Any) -> list[str]:
+    """Every problem of a seed, each ``"$.json.path: what is wrong"``: the schema's, then the rest."""
+    from simulator import schemas  # here, so CLI commands that never read a seed do not load jsonschema
+
+    found = [_describe(e) for e in _leaves(schemas.validator("sim-seed").iter_errors(data))]
+    if isinstance(data, dict):
+        found += _semantic_problems(data)
+    return sorted(set(found), key=found.index)
+
+
+def _leaves(errors: Any) -> list[Any]:
+    """The errors to show: for anyOf/oneOf, those of the alternative the value was meant for."""
+    out = []
+    for err in errors:
+        if err.validator in ("anyOf", "oneOf") and err.context:
+            branches: dict[int, list[Any]] = {}
+            for sub in err.context:
+                branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+            meant = [b for b in branches.values() if not any(_wrong_kind(s) for s in b)]
+            if len(meant) == 1:
+                out.extend(_leaves(meant[0]))
+                continue
+        out.append(err)
+    return sorted(out, key=lambda e: [str(p) for p in e.absolute_path])
+
+
+def _wrong_kind(err: Any) -> bool:
+    """The value is not even of the kind this alternative describes (an object for a type name)."""
+    return len(err.relative_schema_path) <= 2 and err.validator in ("type", "enum", "const")
+
+
+def _where(path: Any) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _describe(err: Any) -> str:
+    where = _where(err.absolute_path)
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return f"{where}: {missing} is required"
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        return f"{where}: unknown field{'s' if len(extra) > 1 else ''} {', '.join(extra)}"
+    if err.validator == "pattern":
+        return f"{where}: {json.dumps(err.instance)} does not match {err.validator_value}"
+    if err.validator in ("anyOf", "oneOf"):
+        forms = " or ".join(_form(branch) for branch in err.validator_value)
+        return f"{where}: {json.dumps(err.instance)[:80]} is not {forms}"
+    return f"{where}: {err.message}"
+
+
+def _form(schema: dict[str, Any]) -> str:
+    """What an alternative of an anyOf accepts, in words."""
+    if "enum" in schema:
+        return "one of " + ", ".join(json.dumps(v) for v in schema["enum"])
+    kinds = schema.get("type", [])
+    words = [_WORDS.get(str(k), str(k)) for k in (kinds if isinstance(kinds, list) else [kinds])]
+    return " or ".join(words) or "a value of another form"
+
+
+_WORDS: dict[str, str] = {"integer": "an integer", "number": "a number", "string": "a string",
+                          "object": "an object", "array": "an array", "boolean": "true or false"}  # fmt: skip
+
+
+def _semantic_problems(data: dict[str, Any]) -> list[str]:
+    """What the schema cannot say: unique keys and ids, campaigns that name a list of their own
+    company, real dates in order. Parts the schema already refused are skipped."""
+    problems: list[str] = []
+    companies = [c for c in _items(data.get("companies")) if isinstance(c.get("key"), str)]
+    keys: dict[str, int] = {}
+    for i, spec in enumerate(_items(data.get("companies"))):
+        key = spec.get("key")
+        if isinstance(key, str) and key in keys:
+            problems.append(f"$.companies[{i}].key: company {key!r} is already $.companies[{keys[key]}]")
+        elif isinstance(key, str):
+            keys[key] = i
+    template = data.get("template")
+    if isinstance(template, dict):
+        problems += _company_problems(template, template, "$.template", "the template")
+    base = template if isinstance(template, dict) else DEMO_TEMPLATE
+    for i, spec in enumerate(_items(data.get("companies"))):
+        if spec in companies:
+            full = merged(base, spec, spec["key"])
+            problems += _company_problems(spec, full, f"$.companies[{i}]", f"company {spec['key']!r}")
+    return problems
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list (a value of another shape was reported by the schema)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _company_problems(own: dict[str, Any], full: dict[str, Any], where: str, name: str) -> list[str]:
+    """Problems of one company as it will be created (``full``: with the template's fields)."""
+    problems: list[str] = []
+
+    def at(field: str, index: int) -> str:
+        # A field the company leaves out comes from the template: say so.
+        return (
+            f"{where}.{field}[{index}]" if field in own else f"{where} (from the template's {field}[{index}])"
+        )
+
+    lists = full.get("lists")
+    lists = lists if isinstance(lists, list) else []
+    list_ids = [str(lst.get("id")) if isinstance(lst, dict) else None for lst in lists]
+    for i, list_id in enumerate(list_ids):
+        if list_id is not None and list_id in list_ids[:i]:
+            problems.append(f"{at('lists', i)}.id: list {list_id!r} is defined twice in {name}")
+    campaigns = full.get("campaigns")
+    campaigns = campaigns if isinstance(campaigns, list) else []
+    seen: list[Any] = []
+    for i, campaign in enumerate(campaigns):
+        if not isinstance(campaign, dict):
+            continue
+        acquisition_id = campaign.get("acquisition_id")
+        if isinstance(acquisition_id, str) and acquisition_id in seen:
+            problems.append(
+                f"{at('campaigns', i)}.acquisition_id: campaign {acquisition_id!r} is defined twice in {name}"
+            )
+        seen.append(acquisition_id)
+        if isinstance(campaign.get("list_id"), str | int) and str(campaign["list_id"]) not in list_ids:
+            known = ", ".join(str(x) for x in list_ids if x is not None) or "none"
+            wanted = str(campaign["list_id"])
+            problems.append(
+                f"{at('campaigns', i)}.list_id: {name} has no list {wanted!r} (its lists: {known})"
+            )
+        problems += _date_problems(campaign, at("campaigns", i))
+    fields = own.get("custom_fields")
+    fields = fields if isinstance(fields, dict) else {}
+    for field, definition in fields.items():
+        options = definition.get("options") if isinstance(definition, dict) else None
+        names = [o if isinstance(o, str) else o.get("option_key") for o in _options(options)]
+        twice = sorted({k for k in names if isinstance(k, str) and names.count(k) > 1})
+        if twice:
+            problems.append(f"{where}.custom_fields.{field}.options: {', '.join(twice)} defined twice")
+    return problems
+
+
+def _options(value: Any) -> list[Any]:
+    return [o for o in value if isinstance(o, str | dict)] if isinstance(value, list) else []
+
+
+def _date_problems(campaign: dict[str, Any], where: str) -> list[str]:
+    when: dict[str, datetime] = {}
+    problems = []
+    for name in ("start_date", "end_date"):
+        text = campaign.get(name)
+        if isinstance(text, str):
+            try:
+                when[name] = _when(text)
+            except ValueError:
+                problems.append(f"{where}.{name}: {text!r} is not a real date")
+    if len(when) == 2 and when["start_date"] > when["end_date"]:
+        problems.append(
+            f"{where}: start_date {campaign['start_date']} is after end_date {campaign['end_date']}"
+        )
+    return problems
+
+
+def _when(text: str) -> datetime:
+    return parse_iso(text)
 
 
 def company_spec(seed: dict[str, Any], key: str) -> dict[str, Any] | None:
