@@ -50,15 +50,19 @@ def test_the_walkthrough_opt_in_stop_retries_and_the_log(
         run(capsys, "simulate", "keyword", "+12135551234", "JOIN", "--url", url)
         run(capsys, "simulate", "stop", "+12135551234", "--url", url)
         got = receiver.wait_for(4, "/hook")
-        assert [r.json["callback_type"] for r in got] == [
-            "person_added", "ack_participant_added", "subscription_added", "subscription_removed"
+        # Up to 16 deliveries per URL are in flight at once, so arrival order is not promised
+        # (docs/fidelity.md); the event dates are.
+        by_type = {r.json["callback_type"]: r.json for r in got}
+        assert sorted(by_type) == [
+            "ack_participant_added", "person_added", "subscription_added", "subscription_removed"
         ]  # fmt: skip
-        assert got[3].json["subscription"]["opt_out_reason"] == "user_opt_out"
+        assert by_type["subscription_removed"]["subscription"]["opt_out_reason"] == "user_opt_out"
+        assert by_type["subscription_added"]["event_date"] <= by_type["subscription_removed"]["event_date"]
         receiver.script("/flaky", 503, 503)
         receiver.script("/reject", 400)
         for path in ("/flaky", "/reject"):
             run(capsys, "callbacks", "register", receiver.url(path), "--type", "person_updated", "--url", url)
-        key = got[0].json["person"]["person_key"]
+        key = by_type["person_added"]["person"]["person_key"]
         change = {"custom_fields": {"first_name": "Ada"}}
         httpx.put(f"{url}/companies/demo/mobiledb/persons/{key}", json=change, auth=AUTH).raise_for_status()
         third = receiver.wait_for(3, "/flaky")[2]
@@ -93,7 +97,7 @@ def test_the_walkthrough_opt_in_stop_retries_and_the_log(
         try:
             assert tail.stdout is not None
             first_line = tail.stdout.readline()
-            assert "attempt 1" in first_line and "person_added" in first_line
+            assert "attempt 1" in first_line and any(t in first_line for t in by_type), first_line
         finally:
             tail.kill()
             tail.wait(10)
