@@ -126,7 +126,7 @@ CONTROL_OPS: list[Op] = [
 
 
 def _routes(ops: list[Op]) -> list[Route]:
-    """Group operations by path; register each path with and without a trailing slash.
+    """Group operations by path, one route each (the control middleware takes one trailing slash off).
 
     A literal path that a parameterised one also matches (``/_sim/journal/verify`` and
     ``/_sim/journal/{entry_id}``) takes every method and refuses the ones it does not serve with a
@@ -141,11 +141,10 @@ def _routes(ops: list[Op]) -> list[Route]:
         handlers = {op.method: op.endpoint for op in group}
         refused = _shadowing_methods(path, by_path) - set(handlers) - _implied(handlers)
         endpoint = _dispatch(handlers, refused)
-        for variant in (path, path + "/"):
-            route = Route(variant, endpoint, methods=sorted(handlers), include_in_schema=False)
-            if refused:
-                route.methods = None  # every method reaches ``endpoint``, which refuses the others
-            routes.append(route)
+        route = Route(path, endpoint, methods=sorted(handlers), include_in_schema=False)
+        if refused:
+            route.methods = None  # every method reaches ``endpoint``, which refuses the others
+        routes.append(route)
     return routes
 
 
