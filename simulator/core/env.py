@@ -21,7 +21,17 @@ class Env:
     companies: Companies
 
     def now(self) -> str:
-        return stamp(self.clock.now())
+        """The stored form of the current time; one value for everything a transaction writes.
+
+        A transaction is one instant on the platform (its records, events and deliveries carry the
+        same time), and the clock is never moved while one is open.
+        """
+        tx = self.store.current
+        if tx is None:
+            return stamp(self.clock.now())
+        if tx.now is None:
+            tx.now = stamp(self.clock.now())
+        return tx.now
 
     def emit(self, tx: Tx, type_: str, company: str, **data: Any) -> None:
         tx.emit(DomainEvent(type_, company, self.now(), data))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import string
-import uuid
 
 _ALNUM = string.ascii_uppercase + string.digits
 _MIXED = string.ascii_letters + string.digits
@@ -23,7 +22,12 @@ class Ids:
 
     def person_key(self) -> str:
         """A UUID-shaped key, as Vibes' person_key examples look (fact sheet §2.2)."""
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        # The text of uuid.UUID(int=n, version=4), written out: twice as fast, same characters.
+        n = self.rng.getrandbits(128)
+        n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # variant RFC 4122
+        n = (n & ~(0xF000 << 64)) | (4 << 76)  # version 4
+        h = f"{n:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def event_id(self) -> str:
         """Uppercase alphanumerics, like the documented ``AB234SDFD234`` (fact sheet §7)."""

@@ -99,6 +99,7 @@ class Tx:
 
     conn: sqlite3.Connection
     events: list[DomainEvent] = field(default_factory=list)
+    now: str | None = None  # the transaction's time, once asked for (simulator.core.env.Env.now)
 
     def emit(self, event: DomainEvent) -> None:
         self.events.append(event)
@@ -146,6 +147,11 @@ class Store:
             self.conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+
+    @property
+    def current(self) -> Tx | None:
+        """The open transaction, if any."""
+        return self._tx
 
     def touch(self) -> None:
         """Say that cached views of the tables are stale (see ``generation``)."""
