@@ -21,8 +21,8 @@ MDN = "+12135551234"
 
 # The ten-line test: sign a person up through the simulator, and see the callback arrive.
 def test_sign_up_sends_subscription_added(catapult: Catapult, callback_inbox: CallbackInbox) -> None:
-    catapult.connect(callback_inbox)
-    catapult.sign_up(MDN, campaign="DemoSOI1")
+    catapult.connect(callback_inbox)  # register the inbox for every callback type
+    catapult.sign_up(MDN, campaign="DemoSOI1")  # as the CRM would: Add Participant
     callback_inbox.assert_delivered(
         "subscription_added",
         subscription={"subscription_list": {"id": "1001"}, "person": {"mobile_phone": {"mdn": MDN}}},
