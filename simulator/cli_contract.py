@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 
@@ -25,7 +27,13 @@ def add_contract_command(sub: Any) -> None:
 
 def contract_args(args: argparse.Namespace) -> list[str]:
     """The pytest command line for these options."""
-    out = ["--pyargs", "contract_tests", "-p", "no:cacheprovider", "-q"]
+    # Our own (nearly empty) configuration, not that of the project the command is started from.
+    config = str(Path(__file__).with_name("contract_pytest.ini"))
+    out = ["-c", config, "--rootdir", str(Path.cwd())]
+    out += ["--pyargs", "contract_tests", "-p", "no:cacheprovider", "-q"]
+    spec = importlib.util.find_spec("contract_tests")
+    for where in (spec.submodule_search_locations or []) if spec else []:
+        out += ["--ignore", str(Path(where) / "receiver")]  # that suite is `catapult-sim check-receiver`
     # The CLI imported ``simulator`` before pytest loads the plugin inside it, which pytest warns of.
     out += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     for flag, value in (
