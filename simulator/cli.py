@@ -16,13 +16,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
+    if handler is None:  # no command, or a command group without its subcommand: show that level's help
+        _helpful(parser, list(sys.argv[1:] if argv is None else argv)).print_help()
         return 2
     try:
         return handler(args)
     except KeyboardInterrupt:
         return 130
+
+
+def _helpful(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
+    """The parser of the deepest command named in ``argv`` (``deliveries`` for ``deliveries``)."""
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        choices = getattr(action, "choices", None) or {}
+        for i, word in enumerate(argv):
+            if word in choices:
+                return _helpful(choices[word], argv[i + 1 :])
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
