@@ -167,3 +167,13 @@ def test_the_cli_lists_every_problem_and_exits_2_without_a_traceback(tmp_path: P
         "  $.companies[0].campaigns[0]: list_id is required",
         "  $.companies[0].campaigns[1].list_id: company 'acme' has no list '1' (its lists: 5001, 5002)",
     ]
+
+
+def test_a_lone_surrogate_in_a_seed_is_a_problem_not_a_crash_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "seed.json"
+    path.write_text('{"companies": [{"key": "x\\ud800"}]}', encoding="utf-8")
+    with pytest.raises(SeedError) as caught:
+        load_seed(str(path))
+    assert caught.value.problems == [
+        "$: the string 'x\\ud800' holds a lone UTF-16 surrogate, which is not a character"
+    ]

@@ -201,7 +201,7 @@ class Registrations:
     def matching(self, tx: Tx, event: DomainEvent) -> list[tuple[str, list[Registration]]]:
         """For each callback type the event feeds, the active registrations whose selector matches."""
         types = FEEDS.get(event.type)
-        if not types:
+        if not types or not self._live_of(tx, event.company):  # most companies register nothing
             return []
         wanted = _selector_of(event)
         found = self.active(tx, event.company, types, event.occurred_at)

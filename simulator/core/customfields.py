@@ -20,9 +20,11 @@ def normalize(
 ) -> dict[str, Any]:
     """Return the values in stored form (``None`` meaning remove); append a problem for each bad one."""
     out: dict[str, Any] = {}
-    unknown = sorted(name for name in values if name not in definitions)
+    unknown = [name for name in values if name not in definitions]
     if unknown:
-        problems.append(Problem(Code.UNKNOWN_CUSTOM_FIELD, "unknown custom fields: " + ", ".join(unknown)))
+        problems.append(
+            Problem(Code.UNKNOWN_CUSTOM_FIELD, "unknown custom fields: " + ", ".join(sorted(unknown)))
+        )
     for name, value in values.items():
         defn = definitions.get(name)
         if defn is None:
@@ -72,9 +74,11 @@ def _option(name: str, value: Any, options: list[dict[str, Any]], problems: list
         wanted = [value]
     elif isinstance(value, dict):
         wanted = [str(value[k]) for k in ("option_key", "name", "id") if value.get(k) is not None]
+    lowered = [w.lower() for w in wanted]  # once, not once per option
     for opt in options:
-        for w in wanted:
-            if w.lower() in (opt["option_key"].lower(), opt["name"].lower(), str(opt["id"]).lower()):
+        names = (opt["option_key"].lower(), opt["name"].lower(), str(opt["id"]).lower())
+        for w in lowered:
+            if w in names:
                 return dict(opt)
     keys = ", ".join(o["option_key"] for o in options)
     problems.append(Problem(Code.INVALID, f"custom_fields.{name}: {value!r} is not one of: {keys}"))

@@ -5,8 +5,10 @@ Every answer and every stored body is encoded here. ``orjson`` writes the same c
 integers, booleans, null, lists and objects with string keys) about five times faster. What it
 refuses (integers beyond 64 bits, strings with lone surrogates that a client sent as ``\\ud800``
 escapes) falls back to the standard library with ``ensure_ascii=True``, which escapes them, so the
-output is always valid JSON in valid UTF-8. Parsing stays with the standard library: it keeps big
-integers exact, where ``orjson`` turns them into floats.
+output is always valid JSON in valid UTF-8. Request bodies are parsed in ``simulator.api._http``:
+``orjson`` when the body holds no run of 19 digits (past 64 bits ``orjson`` makes integers floats),
+the standard library otherwise and for whatever ``orjson`` refuses, so the values are the same;
+a string with a lone surrogate is refused there (:func:`lone_surrogate`), as it is in a seed file.
 """
 
 from __future__ import annotations
@@ -26,3 +28,25 @@ def dumps_bytes(value: Any) -> bytes:
 
 def dumps(value: Any) -> str:
     return dumps_bytes(value).decode("utf-8")
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """The first string (value or key) holding a lone UTF-16 surrogate, cut to 40 characters.
+
+    The standard parser turns a ``\\ud800`` escape into such a string; no UTF-8 text can hold it, so
+    the simulator could not store it (SQLite text is UTF-8) and refuses it (docs/fidelity.md).
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return item[:40]
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None

@@ -77,6 +77,22 @@ class Person:
             row["updated_at"],
         )
 
+    def copy(self) -> Person:
+        """A shallow copy, as ``dataclasses.replace(self)`` makes (a few times faster)."""
+        return Person(
+            self.company,
+            self.person_key,
+            self.person_id,
+            self.external_person_id,
+            self.mdn,
+            self.carrier_code,
+            self.custom_fields,
+            self.timezone,
+            self.timezone_source,
+            self.created_at,
+            self.updated_at,
+        )
+
 
 @dataclass(slots=True)
 class Subscription:

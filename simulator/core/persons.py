@@ -93,6 +93,11 @@ def _mdn(raw: Any, version: int, problems: list[Problem]) -> str | None:
 class Persons:
     def __init__(self, env: Env) -> None:
         self.env = env
+        # The next person_id of each company, so a create need not ask for MAX(person_id). Valid
+        # while store.generation stays the same (it moves on every rollback and every reset);
+        # persons are only ever created by _create, in this process (docs/architecture.md).
+        self._next_ids: dict[str, int] = {}
+        self._next_ids_generation = -1
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -172,7 +177,7 @@ class Persons:
         person = Person(
             company=company,
             person_key=self.env.ids.person_key(),
-            person_id=repo.next_person_id(tx, company),
+            person_id=self._next_person_id(tx, company),
             external_person_id=None,
             mdn=None,
             carrier_code=None,
@@ -184,8 +189,24 @@ class Persons:
         )
         person = self._apply(tx, person, patch, phone_checked=phone_checked)
         repo.save_person(tx, person)
+        self._saved_new(person)
         self.env.emit(tx, "person_added", company, person=repo.snapshot(person))
         return person
+
+    def _next_person_id(self, tx: Tx, company: str) -> int:
+        if self._next_ids_generation == self.env.store.generation:
+            number = self._next_ids.get(company)
+            if number is not None:
+                return number
+        return repo.next_person_id(tx, company)
+
+    def _saved_new(self, person: Person) -> None:
+        """Note a new person's row: the next id is one more (what MAX(person_id) + 1 now says)."""
+        generation = self.env.store.generation
+        if self._next_ids_generation != generation:
+            self._next_ids.clear()
+            self._next_ids_generation = generation
+        self._next_ids[person.company] = person.person_id + 1
 
     def _update(self, tx: Tx, person: Person, patch: Patch) -> Person:
         updated = self._apply(tx, person, patch)
@@ -196,7 +217,7 @@ class Persons:
         return updated
 
     def _apply(self, tx: Tx, person: Person, patch: Patch, *, phone_checked: bool = False) -> Person:
-        p = dataclasses.replace(person)
+        p = person.copy()
         if patch.has("mdn"):
             self._check_mdn(tx, p, patch)
             p.mdn = patch.mdn

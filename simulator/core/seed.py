@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from simulator.core import jsonio
 from simulator.core.clock import parse_iso
 
 # The credentials are the example Vibes uses in its authentication docs (fact sheet §1.2).
@@ -118,6 +119,9 @@ def seed_problems(data: Any) -> list[str]:
     found = [_describe(e) for e in _leaves(schemas.validator("sim-seed").iter_errors(data))]
     if isinstance(data, dict):
         found += _semantic_problems(data)
+    lone = jsonio.lone_surrogate(data)
+    if lone is not None:
+        found.append(f"$: the string {lone!r} holds a lone UTF-16 surrogate, which is not a character")
     return sorted(set(found), key=found.index)
 
 
