@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from simulator.core import repo
@@ -21,6 +22,9 @@ class Companies:
         self.seed = seed
         self.strict = strict
         self._cache: dict[str, Company] = {}
+        # Told which companies were reset (None: all), after the reset committed; for data that
+        # lives outside the store's company tables (the in-memory event log).
+        self.on_reset: list[Callable[[list[str] | None], None]] = []
 
     def seed_all(self) -> None:
         """Create every company the seed names that the store does not have yet."""
@@ -116,23 +120,31 @@ class Companies:
         """Drop the data of one company (or all) and seed it again; returns the keys reset."""
         keys = [key] if key is not None else [c.key for c in self.all()]
         now = stamp(self.clock.now())
-        with self.store.transaction() as tx:
-            self.store.touch()
-            for k in keys:
-                for table in self.store.company_tables:
-                    tx.run(f"DELETE FROM {table} WHERE company=?", (k,))
-                row = tx.one("SELECT config FROM companies WHERE key=?", (k,))
-                if row is not None:
-                    self._seed_data(tx, k, loads(row["config"]) or {}, now)
+        with self.store.read():  # the store's lock until told
+            with self.store.transaction() as tx:
+                self.store.touch()
+                for k in keys:
+                    for table in self.store.company_tables:
+                        tx.run(f"DELETE FROM {table} WHERE company=?", (k,))
+                    row = tx.one("SELECT config FROM companies WHERE key=?", (k,))
+                    if row is not None:
+                        self._seed_data(tx, k, loads(row["config"]) or {}, now)
+            self._tell_reset(keys)
         return keys
 
     def remove_all(self) -> None:
         """Forget every company (they come back from the seed or on first use)."""
-        with self.store.transaction() as tx:
-            self.store.touch()
-            for table in (*self.store.company_tables, "companies"):
-                tx.run(f"DELETE FROM {table}")
-        self._cache.clear()
+        with self.store.read():  # the store's lock until told
+            with self.store.transaction() as tx:
+                self.store.touch()
+                for table in (*self.store.company_tables, "companies"):
+                    tx.run(f"DELETE FROM {table}")
+            self._cache.clear()
+            self._tell_reset(None)
+
+    def _tell_reset(self, keys: list[str] | None) -> None:
+        for listener in self.on_reset:
+            listener(keys)
 
     def lists(self, tx: Tx, key: str) -> list[str]:
         return [sl.id for sl in repo.all_lists(tx, key)]

@@ -131,6 +131,7 @@ class Store:
             self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self._sinks: list[EventSink] = []
+        self._committed: list[Callable[[list[DomainEvent]], None]] = []
         # Tables keyed by a ``company`` column, cleared by a reset; other modules add theirs.
         self.company_tables: list[str] = list(COMPANY_TABLES)
         self._tx: Tx | None = None
@@ -160,6 +161,10 @@ class Store:
     def add_sink(self, sink: EventSink) -> None:
         """Run ``sink`` inside every transaction that emitted events, just before it commits."""
         self._sinks.append(sink)
+
+    def add_committed(self, listener: Callable[[list[DomainEvent]], None]) -> None:
+        """Tell ``listener`` the events of every transaction that emitted some, once it committed."""
+        self._committed.append(listener)
 
     def transaction(self) -> _Transaction:
         """One atomic unit: state changes and the deliveries they cause commit together or not at all.
@@ -206,9 +211,9 @@ class _Transaction:
         try:
             if not self.outer:
                 return
+            tx = self.tx
             try:
                 if kind is None:
-                    tx = self.tx
                     if tx.events:
                         for sink in store._sinks:
                             sink(tx, tx.events)
@@ -216,12 +221,16 @@ class _Transaction:
                 else:
                     store.generation += 1
                     store.conn.execute("ROLLBACK")
+                    return
             except BaseException:
                 store.generation += 1
                 store.conn.execute("ROLLBACK")
                 raise
             finally:
                 store._tx = None
+            if tx.events:
+                for listener in store._committed:
+                    listener(tx.events)
         finally:
             store._lock.release()
 

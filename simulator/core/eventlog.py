@@ -1,0 +1,103 @@
+"""The domain event log behind ``GET /_sim/companies/{company_key}/events``.
+
+Two keepers with the same answers (ids from 1 that never repeat, oldest first, the latest
+``cap`` or so kept, a company's events gone with its reset, nothing from a rolled-back change):
+
+- :class:`TableEventLog` with ``--db``: an ``events`` table written in the transaction that
+  emitted the events, so the log lasts as long as the rest of the database;
+- :class:`MemoryEventLog` otherwise: an in-memory store lives no longer than the process, so a
+  bounded deque filled once a transaction committed keeps the same log without one more row
+  insert per event on every write (about a tenth of a POST person's server time, measured with
+  ``benchmarks/bench_api.py``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Protocol
+
+from simulator.core import jsonio
+from simulator.core.companies import Companies
+from simulator.core.store import DomainEvent, Store, Tx, dumps, loads
+
+
+class EventLog(Protocol):
+    def query(self, company: str, *, after: int, type_: str | None, limit: int) -> list[dict[str, Any]]:
+        """A company's events with an id above ``after`` (of one type if given), oldest first."""
+        ...
+
+
+def event_log(store: Store, companies: Companies, cap: int) -> EventLog:
+    """The keeper for this store: in memory for an in-memory store, else its table."""
+    if store.path == ":memory:":
+        return MemoryEventLog(store, companies, cap)
+    return TableEventLog(store, cap)
+
+
+class TableEventLog:
+    def __init__(self, store: Store, cap: int) -> None:
+        self.store = store
+        self.cap = cap
+        store.add_sink(self._record)  # in the transaction: persisted with what caused it
+
+    def _record(self, tx: Tx, events: list[DomainEvent]) -> None:
+        cur = None
+        for ev in events:
+            cur = tx.run(
+                "INSERT INTO events (company, type, occurred_at, data) VALUES (?,?,?,?)",
+                (ev.company, ev.type, ev.occurred_at, dumps(ev.data)),
+            )
+        if cur is not None and cur.lastrowid and cur.lastrowid % 256 == 0:
+            tx.run("DELETE FROM events WHERE id <= ?", (cur.lastrowid - self.cap,))
+
+    def query(self, company: str, *, after: int, type_: str | None, limit: int) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM events WHERE company=? AND id>?"
+        params: list[Any] = [company, after]
+        if type_:
+            sql += " AND type=?"
+            params.append(type_)
+        with self.store.read() as tx:
+            rows = tx.all(sql + " ORDER BY id LIMIT ?", (*params, limit))
+        return [
+            {"id": r["id"], "type": r["type"], "occurred_at": r["occurred_at"], "data": loads(r["data"])}
+            for r in rows
+        ]
+
+
+class MemoryEventLog:
+    def __init__(self, store: Store, companies: Companies, cap: int) -> None:
+        self.store = store
+        self.cap = cap
+        # (id, company, type, occurred_at, data as JSON): flat rows of text, which the garbage
+        # collector need not walk (keeping the events' dicts alive cost most of what was saved).
+        self._rows: deque[tuple[int, str, str, str, bytes]] = deque(maxlen=max(cap, 1))
+        self._next_id = 1
+        store.add_committed(self._record)  # after COMMIT: a rolled-back change leaves nothing
+        store.company_tables.remove("events")  # a reset tells us instead
+        companies.on_reset.append(self._forget)
+
+    def _record(self, events: list[DomainEvent]) -> None:
+        rows, number = self._rows, self._next_id
+        for ev in events:
+            rows.append((number, ev.company, ev.type, ev.occurred_at, jsonio.dumps_bytes(ev.data)))
+            number += 1
+        self._next_id = number
+
+    def _forget(self, keys: list[str] | None) -> None:
+        if keys is None:
+            self._rows.clear()
+        else:
+            gone = set(keys)
+            self._rows = deque((r for r in self._rows if r[1] not in gone), maxlen=self._rows.maxlen)
+
+    def query(self, company: str, *, after: int, type_: str | None, limit: int) -> list[dict[str, Any]]:
+        with self.store.read():
+            found = [
+                row
+                for row in self._rows
+                if row[0] > after and row[1] == company and (not type_ or row[2] == type_)
+            ]
+        return [
+            {"id": number, "type": kind, "occurred_at": when, "data": loads(data.decode("utf-8"))}
+            for number, _, kind, when, data in found[:limit]
+        ]
