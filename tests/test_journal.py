@@ -9,6 +9,7 @@ from conftest import AUTH, basic
 from starlette.testclient import TestClient
 
 from simulator.app import create_app
+from simulator.core.journal import pack_headers, unpack_headers
 from simulator.settings import Settings
 
 PERSONS = "/companies/demo/mobiledb/persons"
@@ -175,3 +176,20 @@ def test_large_bodies_are_kept_only_in_part(client: TestClient) -> None:
     (e,) = entries(client)
     assert e["body_truncated"] is True
     assert isinstance(e["body"], str) and len(e["body"]) == 64 * 1024
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"host", b"x")],
+        [(b"host", b"127.0.0.1:8080"), (b"authorization", b"Basic abc="), (b"x-a", b""), (b"x-a", b"2")],
+        [(b"x-odd", b"a\nb"), (b"host", b"x")],  # separators a real server would refuse: kept as pairs
+        [(b"x-odd", b"a\x00b")],
+    ],
+)
+def test_headers_are_kept_packed_and_read_back_exactly(headers: list[tuple[bytes, bytes]]) -> None:
+    head = pack_headers(headers)
+    assert unpack_headers(head) == headers
+    if headers and not any(b"\n" in v or b"\x00" in v for _, v in headers):
+        assert isinstance(head, bytes)  # one object per entry, not a list of pairs

@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 
 from simulator.core.faults import FaultRule
-from simulator.core.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, PathTable
+from simulator.core.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, PathTable, pack_headers
 from simulator.errors import Code
 from simulator.middleware import wire
 from simulator.sim import Simulator
@@ -43,7 +43,7 @@ class ControlMiddleware:
             return
         sim, path, started = self.sim, scope.get("catapult_sim.sent_path", scope["path"]), perf_counter()
         entry = Entry(sim.clock.now(), path.split("/", 3)[2], scope["method"], path,
-                      scope["query_string"], scope["headers"])  # fmt: skip
+                      scope["query_string"], pack_headers(scope["headers"]))  # fmt: skip
         try:
             if sim.rate_limits.enabled and await self._throttled(entry, receive, send):
                 return
