@@ -30,6 +30,8 @@ SERVE_FIELDS = (
     "delivery_log_cap",
     "downed_after",
     "downed_cooldown",
+    "callback_ca_file",
+    "callback_insecure",
 )
 STATES = ("pending", "retrying", "delivered", "failed")
 
@@ -45,6 +47,17 @@ def add_serve_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--delivery-log-cap", type=int, help="deliveries kept in the log (default 10000)")
     g.add_argument("--downed-after", type=int, help="consecutive failures that down a URL (default 5)")
     g.add_argument("--downed-cooldown", help="how long a downed URL pauses, e.g. 5m (default 5m)")
+    g.add_argument(
+        "--callback-ca-file",
+        metavar="PEM",
+        help="trust this CA too for https receivers (e.g. mkcert's rootCA.pem)",
+    )
+    g.add_argument(
+        "--callback-insecure",
+        action="store_true",
+        default=None,
+        help="do not verify https receivers' certificates (development only)",
+    )
 
 
 def add_delivery_commands(sub: Any) -> None:

@@ -99,6 +99,10 @@ def add_receiver_command(sub: Any) -> None:
         help="extra request header (repeatable)",
     )
     p.add_argument(
+        "--ca-file", metavar="PEM", help="trust this CA too for an https receiver (e.g. mkcert's rootCA.pem)"
+    )
+    p.add_argument("--insecure", action="store_true", help="do not verify an https receiver's certificate")
+    p.add_argument(
         "--shrink-time",
         type=float,
         default=c.DEFAULT_SHRINK_TIME,
@@ -154,6 +158,8 @@ def _options(args: argparse.Namespace) -> Any:
         headers=tuple(parse_header(h) for h in args.headers),
         concurrency=args.concurrency,
         shrink_time=args.shrink_time,
+        ca_file=args.ca_file,
+        insecure=args.insecure,
     )
 
 

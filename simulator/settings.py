@@ -35,6 +35,9 @@ class Settings:
     delivery_log_cap: int = 10_000
     downed_after: int = 5
     downed_cooldown: str = "5m"
+    # https receivers: a CA (PEM) trusted besides the system's, or no verification at all.
+    callback_ca_file: str | None = None
+    callback_insecure: bool = False
     # Test control (docs/error-handling.md): request journal size; per-company requests/second
     # (None = off, fact sheet §1.6); Retry-After on 429, which Vibes does not document.
     journal_cap: int = 10_000

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Coroutine
 from datetime import timedelta
+from ssl import SSLContext
 from typing import Any
 
 import aiohttp
@@ -45,6 +46,7 @@ class Dispatcher:
         *,
         concurrency: int = 16,
         session: aiohttp.ClientSession | None = None,
+        ssl: SSLContext | bool = True,
     ) -> None:
         self.outbox = outbox
         self.clock = clock
@@ -52,6 +54,7 @@ class Dispatcher:
         self.chaos = chaos
         self.concurrency = max(1, concurrency)
         self.session = session
+        self.ssl = ssl  # for https destinations (simulator/delivery/tls.py)
         self._own_session = session is None
         self._lanes: dict[str, Lane] = {}
         self._inflight: set[int] = set()
@@ -73,7 +76,7 @@ class Dispatcher:
         self._thread = threading.get_ident()
         self._wake = asyncio.Event()
         if self.session is None:
-            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, ssl=self.ssl))
         self._dest = self.outbox.destinations()
         self._scheduler = self._loop.create_task(self._schedule())
 

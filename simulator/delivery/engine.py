@@ -16,6 +16,7 @@ from simulator.core.store import Store
 from simulator.delivery.chaos import Chaos
 from simulator.delivery.dispatcher import Dispatcher
 from simulator.delivery.policy import RetryPolicy
+from simulator.delivery.tls import client_ssl
 from simulator.errors import CatapultError
 from simulator.settings import Settings
 
@@ -38,7 +39,12 @@ class CallbackEngine:
         )
         self.chaos = Chaos(settings.random_seed)
         self.dispatcher = Dispatcher(
-            self.outbox, clock, self.policy, self.chaos, concurrency=settings.delivery_concurrency
+            self.outbox,
+            clock,
+            self.policy,
+            self.chaos,
+            concurrency=settings.delivery_concurrency,
+            ssl=client_ssl(settings.callback_ca_file, settings.callback_insecure),  # ValueError: bad file
         )
         self.apply_shortcut()
 

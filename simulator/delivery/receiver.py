@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 import time
 from collections import deque
@@ -132,10 +133,12 @@ class Receiver:
         host: str = "127.0.0.1",
         port: int = 0,
         on_request: Callable[[Received, Answer], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ):
         self.host = host
         self.port = port
         self.on_request = on_request
+        self.tls = tls  # a server context: the receiver speaks https
         self.default = Answer()
         self.recording = Recording()
         self._scripts: dict[str, deque[Answer]] = {}
@@ -148,7 +151,8 @@ class Receiver:
     # -- control (any thread) ------------------------------------------------------------------
 
     def url(self, path: str = "/hook") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}{path}"
 
     def script(self, path: str, *answers: Answer | int) -> None:
         """Answer the next requests to ``path`` (``"*"``: any path) in this order (ints are statuses)."""
@@ -223,7 +227,7 @@ class Receiver:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.tls)
         await site.start()
         self.port = self._runner.addresses[0][1]
 

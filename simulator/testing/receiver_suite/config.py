@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from simulator.delivery.policy import PRESET_TIMEOUTS
+from simulator.delivery.tls import client_ssl
 
 # The simulator's own per-attempt timeout for the default "vibes" retry preset (docs/delivery-contract.md:
 # 2 s, the figure Vibes publishes for its Connect callback services): an answer later than this is
@@ -55,9 +57,16 @@ class Options:
     headers: tuple[tuple[str, str], ...] = ()
     concurrency: int = DEFAULT_CONCURRENCY
     shrink_time: float = DEFAULT_SHRINK_TIME
+    ca_file: str | None = None  # an https receiver's CA (PEM), trusted besides the system's
+    insecure: bool = False  # do not verify an https receiver's certificate
 
     def __post_init__(self) -> None:
         validate(self)
+
+    @property
+    def tls(self) -> ssl.SSLContext | bool:
+        """What the requests check an https receiver's certificate with (simulator/delivery/tls.py)."""
+        return client_ssl(self.ca_file, self.insecure)
 
     @property
     def current_version(self) -> int:
@@ -84,6 +93,10 @@ def validate(o: Options) -> None:
     for key, _ in o.headers:
         if key.lower() in FORBIDDEN_HEADERS:
             raise OptionsError(f"{key} is set by the checks themselves and cannot be given")
+    try:
+        o.tls  # noqa: B018 (a CA file that cannot be read is an option error, not a failed check)
+    except ValueError as exc:
+        raise OptionsError(str(exc)) from None
 
 
 def parse_header(raw: str) -> tuple[str, str]:
@@ -106,7 +119,8 @@ ENV_PREFIX = "CATAPULT_RECEIVER_"
 
 def from_env(url: str, environ: Mapping[str, str] | None = None, **overrides: object) -> Options:
     """Options from ``CATAPULT_RECEIVER_*`` variables (BUDGET, EXAMPLES, SEED, BURST, RATE,
-    API_VERSION, TYPES comma-separated, HEADERS one NAME:VALUE a line, CONCURRENCY, SHRINK_TIME)."""
+    API_VERSION, TYPES comma-separated, HEADERS one NAME:VALUE a line, CONCURRENCY, SHRINK_TIME,
+    CA_FILE, INSECURE 1/true/yes)."""
     env = os.environ if environ is None else environ
 
     def get(name: str) -> str | None:
@@ -126,6 +140,10 @@ def from_env(url: str, environ: Mapping[str, str] | None = None, **overrides: ob
         kw["api_versions"] = parse_versions(raw)
     if (raw := get("TYPES")) is not None:
         kw["callback_types"] = tuple(t.strip() for t in raw.split(",") if t.strip())
+    if (raw := get("CA_FILE")) is not None:
+        kw["ca_file"] = raw
+    if (raw := get("INSECURE")) is not None:
+        kw["insecure"] = raw.lower() in ("1", "true", "yes", "on")
     if (raw := get("HEADERS")) is not None:
         kw["headers"] = tuple(parse_header(line) for line in raw.splitlines() if line.strip())
     kw.update(overrides)

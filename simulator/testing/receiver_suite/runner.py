@@ -24,9 +24,10 @@ class Suite:
     """
 
     def __init__(self, options: Options) -> None:
-        preflight(options.url)
+        tls = options.tls
+        preflight(options.url, tls=tls)
         self.options = options
-        self.transport = Transport(options.url, options.budget, options.headers)
+        self.transport = Transport(options.url, options.budget, options.headers, tls)
         self.context = Context(options, self.transport, Bodies(options.seed, options.callback_types))
 
     def run(self, name: str) -> CheckResult:

@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Coroutine, Sequence
@@ -74,8 +75,14 @@ class Exchange:
 class Transport:
     """One aiohttp session on a private event loop; use as a context manager."""
 
-    def __init__(self, url: str, budget: float, headers: Sequence[tuple[str, str]] = ()) -> None:
-        self.url, self.budget, self.extra = url, budget, tuple(headers)
+    def __init__(
+        self,
+        url: str,
+        budget: float,
+        headers: Sequence[tuple[str, str]] = (),
+        tls: ssl.SSLContext | bool = True,
+    ) -> None:
+        self.url, self.budget, self.extra, self.tls = url, budget, tuple(headers), tls
         self.sent = 0
         self._ids = itertools.count(1)
         self._loop = asyncio.new_event_loop()
@@ -84,7 +91,9 @@ class Transport:
         self._session: aiohttp.ClientSession = self._run(self._open())
 
     async def _open(self) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))  # as the dispatcher's
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ssl=self.tls)
+        )  # as the dispatcher's
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
@@ -154,8 +163,9 @@ class Transport:
         return sender.Outgoing(out.method, out.url, headers, out.body)
 
 
-def preflight(url: str, timeout: float = CONNECT_TIMEOUT) -> None:
-    """Raise :class:`Unreachable` unless something accepts a TCP connection at ``url``'s host and port.
+def preflight(url: str, timeout: float = CONNECT_TIMEOUT, tls: ssl.SSLContext | bool = True) -> None:
+    """Raise :class:`Unreachable` unless something accepts a TCP connection at ``url``'s host and port
+    (and, for https, completes a TLS handshake whose certificate ``tls`` accepts).
 
     Nothing is sent: the receiver only ever sees the checks' callbacks.
     """
@@ -164,8 +174,20 @@ def preflight(url: str, timeout: float = CONNECT_TIMEOUT) -> None:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     started = time.monotonic()
     try:
-        with socket.create_connection((host, port), timeout=timeout):
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            if parts.scheme == "https":
+                _handshake(sock, host, tls)
             return
+    except ssl.SSLCertVerificationError as exc:
+        raise Unreachable(
+            f"the certificate of {host}:{port} does not verify ({exc.verify_message}): trust its CA with "
+            "--ca-file PEM (CATAPULT_RECEIVER_CA_FILE), or skip the check with --insecure "
+            "(CATAPULT_RECEIVER_INSECURE=1)"
+        ) from None
+    except ssl.SSLError as exc:
+        raise Unreachable(
+            f"no TLS handshake with {host}:{port} ({exc.reason or exc}): is it https?"
+        ) from None
     except socket.gaierror as exc:
         raise Unreachable(f"cannot resolve {host!r}: {exc.strerror or exc}") from None
     except TimeoutError:
@@ -177,3 +199,16 @@ def preflight(url: str, timeout: float = CONNECT_TIMEOUT) -> None:
         raise Unreachable(
             f"cannot connect to {host}:{port} ({exc.strerror or exc}, {waited:.1f} s)"
         ) from None
+
+
+def _handshake(sock: socket.socket, host: str, tls: ssl.SSLContext | bool) -> None:
+    """A TLS handshake as aiohttp would make it with ``tls`` (True: the system's trust store)."""
+    if isinstance(tls, ssl.SSLContext):
+        context = tls
+    else:
+        context = ssl.create_default_context()
+        if tls is False:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+    with context.wrap_socket(sock, server_hostname=host):
+        pass
