@@ -97,10 +97,16 @@ def test_mdns_per_version() -> None:
     assert find(cs.mdns(2), lambda m: not m.startswith("+1")).startswith("+")
 
 
+# Shrinking a flatmap is a search with a budget: from a random start it reaches the simplest example
+# almost always, not always (1 run in 15 stopped at another opt-out reason). Derandomized, the search
+# is the same every run, so this checks what the strategies shrink toward without flaking.
+DETERMINISTIC = settings(database=None, derandomize=True)
+
+
 def test_payloads_shrink_to_simple_examples() -> None:
-    smallest = find(cs.callbacks("subscription_removed"), lambda b: True)
+    smallest = find(cs.callbacks("subscription_removed"), lambda b: True, settings=DETERMINISTIC)
     assert smallest["subscription"]["opt_out_reason"] == OPT_OUT_REASONS[0]
-    request = find(cs.person_requests(), lambda b: True)
+    request = find(cs.person_requests(), lambda b: True, settings=DETERMINISTIC)
     assert len(request) == 1, "one identifier, no custom fields"
     assert request.get("external_person_id", "CRM-000000") == "CRM-000000"
 
