@@ -67,7 +67,6 @@ class TableEventLog:
 class MemoryEventLog:
     def __init__(self, store: Store, companies: Companies, cap: int) -> None:
         self.store = store
-        self.cap = cap
         # (id, company, type, occurred_at, data as JSON): flat rows of text, which the garbage
         # collector need not walk (keeping the events' dicts alive cost most of what was saved).
         self._rows: deque[tuple[int, str, str, str, bytes]] = deque(maxlen=max(cap, 1))

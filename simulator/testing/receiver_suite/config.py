@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from simulator.delivery.policy import PRESET_TIMEOUTS
@@ -59,14 +59,17 @@ class Options:
     shrink_time: float = DEFAULT_SHRINK_TIME
     ca_file: str | None = None  # an https receiver's CA (PEM), trusted besides the system's
     insecure: bool = False  # do not verify an https receiver's certificate
+    # What the requests check an https receiver's certificate with (simulator/delivery/tls.py): made
+    # once from ca_file and insecure, so the CA file is read once.
+    tls: ssl.SSLContext | bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         validate(self)
-
-    @property
-    def tls(self) -> ssl.SSLContext | bool:
-        """What the requests check an https receiver's certificate with (simulator/delivery/tls.py)."""
-        return client_ssl(self.ca_file, self.insecure)
+        try:
+            tls = client_ssl(self.ca_file, self.insecure)
+        except ValueError as exc:  # a CA file that cannot be read is an option error, not a failed check
+            raise OptionsError(str(exc)) from None
+        object.__setattr__(self, "tls", tls)  # frozen
 
     @property
     def current_version(self) -> int:
@@ -93,10 +96,6 @@ def validate(o: Options) -> None:
     for key, _ in o.headers:
         if key.lower() in FORBIDDEN_HEADERS:
             raise OptionsError(f"{key} is set by the checks themselves and cannot be given")
-    try:
-        o.tls  # noqa: B018 (a CA file that cannot be read is an option error, not a failed check)
-    except ValueError as exc:
-        raise OptionsError(str(exc)) from None
 
 
 def parse_header(raw: str) -> tuple[str, str]:

@@ -24,10 +24,9 @@ class Suite:
     """
 
     def __init__(self, options: Options) -> None:
-        tls = options.tls
-        preflight(options.url, tls=tls)
+        preflight(options.url, tls=options.tls)
         self.options = options
-        self.transport = Transport(options.url, options.budget, options.headers, tls)
+        self.transport = Transport(options.url, options.budget, options.headers, options.tls)
         self.context = Context(options, self.transport, Bodies(options.seed, options.callback_types))
 
     def run(self, name: str) -> CheckResult:

@@ -91,9 +91,8 @@ class Transport:
         self._session: aiohttp.ClientSession = self._run(self._open())
 
     async def _open(self) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, ssl=self.tls)
-        )  # as the dispatcher's
+        connector = aiohttp.TCPConnector(limit=0, ssl=self.tls)  # as the dispatcher's
+        return aiohttp.ClientSession(connector=connector)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
