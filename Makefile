@@ -25,8 +25,8 @@ serve: install
 	$(BIN)/catapult-sim serve $(ARGS)
 
 lint: install-test
-	$(BIN)/ruff format --check simulator tests benchmarks contract_tests examples
-	$(BIN)/ruff check simulator tests benchmarks contract_tests examples
+	$(BIN)/ruff format --check catapult_sim tests benchmarks examples
+	$(BIN)/ruff check catapult_sim tests benchmarks examples
 
 typecheck: install-test
 	$(BIN)/mypy
@@ -51,7 +51,7 @@ bench-fixtures: install
 
 # Regenerate docs/endpoints.md from the routing table (tests/test_docs_endpoints.py checks it).
 docs: install
-	$(BIN)/python -m simulator.docs_endpoints
+	$(BIN)/python -m catapult_sim.docs_endpoints
 
 # Regenerate the checked-in sample payloads (tests/test_fixtures.py checks they match).
 fixtures: install

@@ -14,7 +14,7 @@ what an initial CRM sync sends, and the table grows as it would in a real sync; 
 would instead measure merges into a single hot row. After the runs the script checks that the
 simulator holds at least as many new persons as wrk completed POSTs.
 
-Prints requests/s, p50 and p99 latency side by side, the ratio simulator/bare, and PASS or FAIL
+Prints requests/s, p50 and p99 latency side by side, the ratio catapult_sim/bare, and PASS or FAIL
 against the floors (GET >= 0.5, POST >= 0.4); exits 1 on FAIL, 2 when it cannot run.
 This is a benchmark, not a test: it is never part of ``make test``.
 """
@@ -243,13 +243,13 @@ def report(results: dict[str, dict[str, Result]]) -> bool:
     for endpoint, by in results.items():
         for name, r in by.items():
             print(f"{endpoint:<12} {name:<10} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7}")
-        ratio = by["simulator"].rps / by["bare"].rps
+        ratio = by["catapult_sim"].rps / by["bare"].rps
         floor = FLOORS[endpoint]
         errors = sum(r.errors for r in by.values())
         verdict = "PASS" if ratio >= floor and errors == 0 else "FAIL"
         note = f" ({errors} failed requests)" if errors else ""
         print(
-            f"{endpoint:<12} {'ratio':<10} {ratio:>9.3f}   simulator/bare, floor {floor:.2f}: {verdict}{note}"
+            f"{endpoint:<12} {'ratio':<10} {ratio:>9.3f}   catapult_sim/bare, floor {floor:.2f}: {verdict}{note}"
         )
         ok = ok and verdict == "PASS"
     return ok
@@ -273,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print(WRK_MISSING, file=sys.stderr)
         return 2
-    sim_argv = [sys.executable, "-m", "simulator", "serve", "--port", "0", "--seed", "1"]
-    servers = [start("simulator", sim_argv)]
+    sim_argv = [sys.executable, "-m", "catapult_sim", "serve", "--port", "0", "--seed", "1"]
+    servers = [start("catapult_sim", sim_argv)]
     try:
         path, person = seed_person(servers[0].url)
         bare_env = {"CATAPULT_BENCH_PERSON": json.dumps(person)}
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in servers:
             s.stop()
     floors_ok = report(results)
-    creates_ok = check_creates(results["POST person"]["simulator"], created)
+    creates_ok = check_creates(results["POST person"]["catapult_sim"], created)
     return 0 if floors_ok and creates_ok else 1
 
 

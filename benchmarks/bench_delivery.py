@@ -14,7 +14,7 @@ concurrency (the limit for a Python sender):
   from the moment the event's transaction wrote the delivery (plain: from the moment the body was
   queued) to its arrival.
 
-Prints both side by side and the ratio simulator/plain of deliveries/s, with PASS or FAIL against
+Prints both side by side and the ratio catapult_sim/plain of deliveries/s, with PASS or FAIL against
 the floor (0.5); exits 1 on FAIL. ``--db FILE`` runs the simulator on a SQLite file instead of
 memory. This is a benchmark, not a test: it is never part of ``make test``.
 """
@@ -41,9 +41,9 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from simulator.core.persons import Patch  # noqa: E402
-from simulator.settings import Settings  # noqa: E402
-from simulator.sim import Simulator  # noqa: E402
+from catapult_sim.core.persons import Patch  # noqa: E402
+from catapult_sim.settings import Settings  # noqa: E402
+from catapult_sim.sim import Simulator  # noqa: E402
 
 FLOOR = 0.5
 
@@ -227,7 +227,7 @@ async def run(args: argparse.Namespace, port: int) -> dict[str, tuple[Result, Re
         started: dict[str, float] = {}
         await bench.plain_send([b for b, _ in written], started)
         plain_lat = latency(await bench.arrivals(events), started, args.seconds)
-    return {"simulator": (sim_tp, sim_lat), "plain aiohttp": (plain_tp, plain_lat)}
+    return {"catapult_sim": (sim_tp, sim_lat), "plain aiohttp": (plain_tp, plain_lat)}
 
 
 def report(results: dict[str, tuple[Result, Result]], args: argparse.Namespace) -> int:
@@ -236,9 +236,9 @@ def report(results: dict[str, tuple[Result, Result]], args: argparse.Namespace) 
     print(f"{'sender':<15} {'deliveries/s':>13} {'event->receipt p50':>19} {'p99':>9}")
     for name, (tp, lat) in results.items():
         print(f"{name:<15} {tp.per_second:>13,.0f} {lat.p50_ms:>16.2f} ms {lat.p99_ms:>6.2f} ms")
-    ratio = results["simulator"][0].per_second / results["plain aiohttp"][0].per_second
+    ratio = results["catapult_sim"][0].per_second / results["plain aiohttp"][0].per_second
     verdict = "PASS" if ratio >= FLOOR else "FAIL"
-    print(f"ratio simulator/plain (deliveries/s): {ratio:.2f}  floor {FLOOR}  {verdict}")
+    print(f"ratio catapult_sim/plain (deliveries/s): {ratio:.2f}  floor {FLOOR}  {verdict}")
     return 0 if verdict == "PASS" else 1
 
 

@@ -18,9 +18,9 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from simulator.cli import main
-from simulator.testing.factories import PayloadFactory
-from simulator.testing.payloads import PAYLOAD_TYPES
+from catapult_sim.cli import main
+from catapult_sim.testing.factories import PayloadFactory
+from catapult_sim.testing.payloads import PAYLOAD_TYPES
 
 
 def timed(label: str, count: int, work: Callable[[], None], baseline: float | None) -> float:

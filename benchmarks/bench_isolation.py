@@ -27,11 +27,11 @@ from contextlib import contextmanager
 import httpx
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
-from simulator.settings import Settings
-from simulator.testing.handle import Catapult
-from simulator.testing.server import serve_in_thread
+from catapult_sim.app import create_app
+from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+from catapult_sim.settings import Settings
+from catapult_sim.testing.handle import Catapult
+from catapult_sim.testing.server import serve_in_thread
 
 SETTINGS = Settings(retry_preset="fast")  # as the plugin starts it
 LISTS = "/mobiledb/subscription_lists"

@@ -1,3 +1,3 @@
-from simulator.cli import main
+from catapult_sim.cli import main
 
 raise SystemExit(main())

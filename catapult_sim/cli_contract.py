@@ -12,7 +12,7 @@ def add_contract_command(sub: Any) -> None:
     p = sub.add_parser(
         "contract",
         help="check a Catapult implementation against the documented behaviour",
-        description="Run the provider contract suite (pytest --pyargs contract_tests). Without --target it "
+        description="Run the provider contract suite (pytest --pyargs catapult_sim.testing.contract). Without --target it "
         "starts a simulator and checks it.",
     )
     p.add_argument("--target", help="base URL of the implementation (default: start a simulator)")
@@ -30,11 +30,11 @@ def contract_args(args: argparse.Namespace) -> list[str]:
     # Our own (nearly empty) configuration, not that of the project the command is started from.
     config = str(Path(__file__).with_name("contract_pytest.ini"))
     out = ["-c", config, "--rootdir", str(Path.cwd())]
-    out += ["--pyargs", "contract_tests", "-p", "no:cacheprovider", "-q"]
-    spec = importlib.util.find_spec("contract_tests")
+    out += ["--pyargs", "catapult_sim.testing.contract", "-p", "no:cacheprovider", "-q"]
+    spec = importlib.util.find_spec("catapult_sim.testing.contract")
     for where in (spec.submodule_search_locations or []) if spec else []:
         out += ["--ignore", str(Path(where) / "receiver")]  # that suite is `catapult-sim check-receiver`
-    # The CLI imported ``simulator`` before pytest loads the plugin inside it, which pytest warns of.
+    # The CLI imported ``catapult_sim`` before pytest loads the plugin inside it, which pytest warns of.
     out += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     for flag, value in (
         ("--catapult-target", args.target),

@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from simulator.control_cli import DEFAULT_URL, _request
-from simulator.core.callback_specs import CALLBACK_TYPES
-from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+from catapult_sim.control_cli import DEFAULT_URL, _request
+from catapult_sim.core.callback_specs import CALLBACK_TYPES
+from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
 
 # Settings the serve command takes from these flags (see add_serve_flags).
 SERVE_FIELDS = (
@@ -169,7 +169,7 @@ def _attempt_line(r: dict[str, Any]) -> str:
 
 
 def _receiver(a: argparse.Namespace) -> int:
-    from simulator.delivery.receiver import Answer, Received, Receiver
+    from catapult_sim.delivery.receiver import Answer, Received, Receiver
 
     def show(got: Received, answer: Answer) -> None:
         body = got.json

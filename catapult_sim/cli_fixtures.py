@@ -1,7 +1,7 @@
 """``catapult-sim openapi`` and ``catapult-sim fixtures generate|sample``.
 
 ``generate`` writes seeded payloads (identical for the same options) to stdout or to one file per
-type, validates them against ``simulator/schemas`` and can POST them to a receiver (``--send-to``).
+type, validates them against ``catapult_sim/schemas`` and can POST them to a receiver (``--send-to``).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _count(raw: str) -> int:
 
 
 def _openapi(args: argparse.Namespace) -> int:
-    from simulator.openapi import rendered
+    from catapult_sim.openapi import rendered
 
     text = rendered().decode("utf-8") + "\n"
     if args.out:
@@ -68,7 +68,7 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from simulator.testing import samples
+    from catapult_sim.testing import samples
 
     written = samples.write(Path(args.out))
     print(f"wrote {len(written)} files under {args.out}", file=sys.stderr)
@@ -76,7 +76,7 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from simulator.testing.payloads import PAYLOAD_TYPES, canonical
+    from catapult_sim.testing.payloads import PAYLOAD_TYPES, canonical
 
     try:
         overrides = dict(_pair(item) for item in args.set)
@@ -106,9 +106,9 @@ def _pair(item: str) -> tuple[str, str]:
 
 def _batches(args: argparse.Namespace, kind: str, overrides: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """One type's payloads, validated as asked (a bad --set is caught on the first payload)."""
-    from simulator import schemas
-    from simulator.testing.factories import PayloadFactory
-    from simulator.testing.payloads import schema_of
+    from catapult_sim import schemas
+    from catapult_sim.testing.factories import PayloadFactory
+    from catapult_sim.testing.payloads import schema_of
 
     factory = PayloadFactory(
         f"{args.seed}:{kind}", locale=args.locale, api_version=args.api_version, overrides=overrides

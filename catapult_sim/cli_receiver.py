@@ -14,7 +14,7 @@ from typing import Any
 
 def add_receiver_command(sub: Any) -> None:
     """Register ``check-receiver`` on the ``catapult-sim`` parser."""
-    from simulator.testing.receiver_suite import config as c
+    from catapult_sim.testing.receiver_suite import config as c
 
     p = sub.add_parser(
         "check-receiver",
@@ -113,9 +113,9 @@ def add_receiver_command(sub: Any) -> None:
 
 
 def check_receiver(args: argparse.Namespace) -> int:
-    from simulator.testing.receiver_suite import CHECKS, NAMES, OptionsError, Unreachable, run_suite
-    from simulator.testing.receiver_suite.config import selected
-    from simulator.testing.receiver_suite.report import result_line
+    from catapult_sim.testing.receiver_suite import CHECKS, NAMES, OptionsError, Unreachable, run_suite
+    from catapult_sim.testing.receiver_suite.config import selected
+    from catapult_sim.testing.receiver_suite.report import result_line
 
     if args.list_checks:
         width = max(len(n) for n in NAMES)
@@ -141,8 +141,8 @@ def check_receiver(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from simulator.testing.receiver_suite import RECEIVER_TYPES, Options, OptionsError
-    from simulator.testing.receiver_suite.config import parse_header, parse_versions
+    from catapult_sim.testing.receiver_suite import RECEIVER_TYPES, Options, OptionsError
+    from catapult_sim.testing.receiver_suite.config import parse_header, parse_versions
 
     if not args.url:
         raise OptionsError("give the receiver URL (or --list-checks)")

@@ -1,10 +1,10 @@
-"""The OpenAPI 3.1 document, built from the routing table and ``simulator/schemas`` (never copied).
+"""The OpenAPI 3.1 document, built from the routing table and ``catapult_sim/schemas`` (never copied).
 
 Every schema file becomes one entry of ``components/schemas`` under its file name, and every
 operation refers to those entries, so the document, the request validation, the generators and the
 contract tests all read the same files. The callback bodies are described under ``webhooks``.
 
-Each :class:`~simulator.routes.Op` names its response schemas in ``returns`` with a tiny notation:
+Each :class:`~catapult_sim.routes.Op` names its response schemas in ``returns`` with a tiny notation:
 ``"person-response"`` (one object), ``"subscription[]"`` (an array of them) and ``"a|b"`` (either).
 """
 
@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator import __version__, schemas
-from simulator.control._common import MAX_PAGE, MAX_WHOLE, PARTICIPANT_ACTIONS
-from simulator.core.outbox import STATES
+from catapult_sim import __version__, schemas
+from catapult_sim.control._common import MAX_PAGE, MAX_WHOLE, PARTICIPANT_ACTIONS
+from catapult_sim.core.outbox import STATES
 
 if TYPE_CHECKING:
-    from simulator.routes import Op
+    from catapult_sim.routes import Op
 
 OPENAPI_VERSION = "3.1.0"
 COMPONENTS = "#/components/schemas/"
@@ -61,7 +61,7 @@ PATH_KINDS: dict[str, dict[str, Any]] = {
 
 def build(ops: Sequence[Op] | None = None) -> dict[str, Any]:
     """The whole document for ``ops`` (default: every route of the routing table)."""
-    from simulator import routes  # routes imports this module for the /openapi.json endpoint
+    from catapult_sim import routes  # routes imports this module for the /openapi.json endpoint
 
     catapult = list(routes.CATAPULT_OPS) if ops is None else [o for o in ops if _is_catapult(o)]
     control = list(routes.CONTROL_OPS) if ops is None else [o for o in ops if not _is_catapult(o)]
@@ -150,7 +150,7 @@ def local_ref(ref: str, within: str) -> str:
 
 def component_ref(name: str) -> dict[str, Any]:
     if name not in schemas.all_schemas():
-        raise KeyError(f"no schema named {name!r} in simulator/schemas")
+        raise KeyError(f"no schema named {name!r} in catapult_sim/schemas")
     return {"$ref": COMPONENTS + name}
 
 

@@ -13,15 +13,15 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.routing import Route, compile_path
 
-from simulator import openapi
-from simulator.api import acquisition, persons, subscription_lists, subscriptions
-from simulator.api import callbacks as api_callbacks
-from simulator.control import admin, platform
-from simulator.control import callbacks as control_callbacks
-from simulator.control import chaos as control_chaos
-from simulator.control import deliveries as control_deliveries
-from simulator.control import faults as control_faults
-from simulator.control import journal as control_journal
+from catapult_sim import openapi
+from catapult_sim.api import acquisition, persons, subscription_lists, subscriptions
+from catapult_sim.api import callbacks as api_callbacks
+from catapult_sim.control import admin, platform
+from catapult_sim.control import callbacks as control_callbacks
+from catapult_sim.control import chaos as control_chaos
+from catapult_sim.control import deliveries as control_deliveries
+from catapult_sim.control import faults as control_faults
+from catapult_sim.control import journal as control_journal
 
 C = "/companies/{company_key}"
 P = C + "/mobiledb/persons"
@@ -42,7 +42,7 @@ class Op:
     endpoint: Callable[..., Any]
     summary: str
     status: str = "implemented"
-    # Schemas (simulator/schemas) of the success body: "name", "name[]" (an array), "a|b" (either);
+    # Schemas (catapult_sim/schemas) of the success body: "name", "name[]" (an array), "a|b" (either);
     # the OpenAPI document and the response-conformance tests read them from here.
     returns: str = ""
     ok: tuple[int, ...] = (200,)  # success statuses

@@ -1,4 +1,4 @@
-"""The only code that reads ``simulator/schemas/``: load by name, validate, list problems.
+"""The only code that reads ``catapult_sim/schemas/``: load by name, validate, list problems.
 
 Every wire shape has one JSON Schema (2020-12) file there; request validation, the OpenAPI document,
 the generators and the contract tests all read them from here, so they cannot disagree.
@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
-from simulator.errors import Code, Problem
+from catapult_sim.errors import Code, Problem
 
 BASE_URI = "https://catapult-sim.dev/schemas/"
 
@@ -33,7 +33,7 @@ def _registry() -> Registry:
 def all_schemas() -> dict[str, dict[str, Any]]:
     """Every schema by name (the file name without ``.json``)."""
     out: dict[str, dict[str, Any]] = {}
-    folder = resources.files("simulator") / "schemas"
+    folder = resources.files("catapult_sim") / "schemas"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json"):
             out[entry.name[: -len(".json")]] = json.loads(entry.read_text(encoding="utf-8"))

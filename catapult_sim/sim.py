@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from simulator.core.clock import SwitchableClock, parse_iso
-from simulator.core.faults import Faults
-from simulator.core.ids import Ids
-from simulator.core.journal import Journal
-from simulator.core.mobiledb import MobileDB
-from simulator.core.ratelimit import RateLimits
-from simulator.core.seed import load_seed
-from simulator.core.store import Store
-from simulator.delivery.engine import CallbackEngine
-from simulator.settings import Settings
+from catapult_sim.core.clock import SwitchableClock, parse_iso
+from catapult_sim.core.faults import Faults
+from catapult_sim.core.ids import Ids
+from catapult_sim.core.journal import Journal
+from catapult_sim.core.mobiledb import MobileDB
+from catapult_sim.core.ratelimit import RateLimits
+from catapult_sim.core.seed import load_seed
+from catapult_sim.core.store import Store
+from catapult_sim.delivery.engine import CallbackEngine
+from catapult_sim.settings import Settings
 
 
 class Simulator:

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from simulator.testing.payloads import CUSTOM_FIELDS
-from simulator.testing.server import serve_in_thread
+from catapult_sim.testing.payloads import CUSTOM_FIELDS
+from catapult_sim.testing.server import serve_in_thread
 
 Flaw = Callable[[Request, bytes, Any], Awaitable[Response | None]]
-SCHEMAS = Path(__file__).resolve().parent.parent / "simulator" / "schemas"
+SCHEMAS = Path(__file__).resolve().parent.parent / "catapult_sim" / "schemas"
 
 
 def app(flaw: Flaw | None = None, methods: tuple[str, ...] = ("POST", "PUT")) -> Starlette:

@@ -1,4 +1,4 @@
-"""Response conformance: every JSON answer of the simulator against its schema in simulator/schemas.
+"""Response conformance: every JSON answer of the simulator against its schema in catapult_sim/schemas.
 
 The schema of each (method, route, status) comes from the routing table (``Op.returns``, ``Op.ok``),
 the same place the OpenAPI document reads it from; every 4XX/5XX is the error envelope.
@@ -20,8 +20,8 @@ from typing import Any
 import httpx2 as httpx
 from starlette.routing import compile_path
 
-from simulator import openapi, schemas
-from simulator.routes import Op, all_ops
+from catapult_sim import openapi, schemas
+from catapult_sim.routes import Op, all_ops
 
 _ATTACHED = "_catapult_sim_conformance"
 

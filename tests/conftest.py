@@ -1,7 +1,7 @@
 """Shared fixtures: a fresh in-process simulator per test, with the lifespan running.
 
 Every response an in-process TestClient gets during a test, and every callback the ``receiver``
-fixture receives, is checked against its schema in ``simulator/schemas`` (tests/conformance.py), so
+fixture receives, is checked against its schema in ``catapult_sim/schemas`` (tests/conformance.py), so
 a drift between the simulator and its schemas fails the test that shows it. A test that breaks
 answers on purpose (an injected empty or truncated body) opts out with
 ``@pytest.mark.nonconforming("why")``.
@@ -18,11 +18,11 @@ import conformance
 import pytest
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.app import create_app
-from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
-from simulator.delivery.receiver import Answer, Received, Receiver
-from simulator.settings import Settings
+from catapult_sim import schemas
+from catapult_sim.app import create_app
+from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+from catapult_sim.delivery.receiver import Answer, Received, Receiver
+from catapult_sim.settings import Settings
 
 NONCONFORMING = "nonconforming"
 

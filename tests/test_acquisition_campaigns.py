@@ -10,9 +10,9 @@ import pytest
 from conftest import AUTH, V2
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.core.clock import parse_iso
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.core.clock import parse_iso
+from catapult_sim.settings import Settings
 
 A = "/companies/demo/campaigns/acquisition"
 START = "2030-01-01T12:00:00Z"

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.app import create_app
-from simulator.delivery.receiver import Receiver
-from simulator.settings import Settings
+from catapult_sim import schemas
+from catapult_sim.app import create_app
+from catapult_sim.delivery.receiver import Receiver
+from catapult_sim.settings import Settings
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"
@@ -257,7 +257,7 @@ def test_callback_url_registrations_come_back_after_a_reset() -> None:
 
 def test_matching_follows_every_change_to_the_registrations(client: TestClient, sim: Any) -> None:
     """The registrations an event feeds are cached per company; each change must show at once."""
-    from simulator.core.store import DomainEvent
+    from catapult_sim.core.store import DomainEvent
 
     def targets() -> list[str]:
         event = DomainEvent("person_added", "demo", "2024-01-01T00:00:01.000000Z", {"person": {}})

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.delivery.receiver import Receiver
-from simulator.settings import Settings
+from catapult_sim import schemas
+from catapult_sim.delivery.receiver import Receiver
+from catapult_sim.settings import Settings
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.delivery.chaos import Chaos
-from simulator.delivery.receiver import Receiver
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.delivery.chaos import Chaos
+from catapult_sim.delivery.receiver import Receiver
+from catapult_sim.settings import Settings
 from tests.conftest import AUTH
 
 NOW = "2024-01-01T00:00:00Z"

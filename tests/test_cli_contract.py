@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 def contract(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "simulator", "contract", *args],
+        [sys.executable, "-m", "catapult_sim", "contract", *args],
         cwd=cwd, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 

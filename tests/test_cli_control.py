@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.app import create_app
-from simulator.cli import main
-from simulator.settings import Settings
-from simulator.testing.server import RunningServer, start_in_thread
+from catapult_sim.app import create_app
+from catapult_sim.cli import main
+from catapult_sim.settings import Settings
+from catapult_sim.testing.server import RunningServer, start_in_thread
 
 pytestmark = pytest.mark.slow
 MDN = "+12135551234"

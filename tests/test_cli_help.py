@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.cli import main
+from catapult_sim.cli import main
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import pytest
 from conftest import AUTH, callback_problems
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.app import create_app
-from simulator.delivery.receiver import Received
-from simulator.settings import Settings
+from catapult_sim import schemas
+from catapult_sim.app import create_app
+from catapult_sim.delivery.receiver import Received
+from catapult_sim.settings import Settings
 
 
 def _response(method: str, path: str, status: int, content: bytes, content_type: str) -> httpx.Response:

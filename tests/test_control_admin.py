@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.core.clock import parse_iso
+from catapult_sim import schemas
+from catapult_sim.core.clock import parse_iso
 
 S = "/_sim"
 SC = "/_sim/companies/demo"

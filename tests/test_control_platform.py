@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.core.models import OPT_OUT_REASONS
+from catapult_sim import schemas
+from catapult_sim.core.models import OPT_OUT_REASONS
 
 S = "/_sim/companies/demo"
 P = "/companies/demo/mobiledb/persons"

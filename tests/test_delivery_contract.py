@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.delivery.receiver import Answer, Receiver
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.delivery.receiver import Answer, Receiver
+from catapult_sim.settings import Settings
 from tests.conftest import AUTH
 
 NOW = "2024-01-01T00:00:00Z"

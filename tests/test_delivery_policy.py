@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from simulator.core.callback_payloads import envelope, for_attempt
-from simulator.core.outbox import DELIVERED, FAILED, RETRYING, DestinationState
-from simulator.core.store import dumps
-from simulator.delivery import policy
-from simulator.delivery.chaos import Chaos
-from simulator.delivery.policy import RetryPolicy
-from simulator.errors import Unprocessable
+from catapult_sim.core.callback_payloads import envelope, for_attempt
+from catapult_sim.core.outbox import DELIVERED, FAILED, RETRYING, DestinationState
+from catapult_sim.core.store import dumps
+from catapult_sim.delivery import policy
+from catapult_sim.delivery.chaos import Chaos
+from catapult_sim.delivery.policy import RetryPolicy
+from catapult_sim.errors import Unprocessable
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

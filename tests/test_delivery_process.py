@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator import cli
-from simulator.delivery.receiver import Answer, Receiver
-from simulator.testing.process import serve_process
+from catapult_sim import cli
+from catapult_sim.delivery.receiver import Answer, Receiver
+from catapult_sim.testing.process import serve_process
 
 pytestmark = pytest.mark.slow
 AUTH = ("VibesUser", "Password123")
@@ -91,7 +91,7 @@ def test_the_walkthrough_opt_in_stop_retries_and_the_log(
             replayed["replay_of"]
         )
         tail = subprocess.Popen(
-            [sys.executable, "-m", "simulator", "deliveries", "tail", "--all", "--url", url],
+            [sys.executable, "-m", "catapult_sim", "deliveries", "tail", "--all", "--url", url],
             stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator import docs_endpoints, routes
-from simulator.routes import Op
+from catapult_sim import docs_endpoints, routes
+from catapult_sim.routes import Op
 
 ENDPOINTS_MD = Path(__file__).resolve().parents[1] / "docs" / "endpoints.md"
 

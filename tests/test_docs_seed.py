@@ -13,8 +13,8 @@ import pytest
 from conftest import basic
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "seed.json"
 ACME = {"Authorization": basic("acme-api", "acme-secret")}
@@ -114,7 +114,7 @@ def test_seeded_landlines_cannot_sign_up(acme: TestClient) -> None:
 
 @pytest.mark.slow
 def test_catapult_sim_serve_starts_with_the_example() -> None:
-    argv = [sys.executable, "-m", "simulator", "serve", "--port", "0", "--seed-file", str(EXAMPLE)]
+    argv = [sys.executable, "-m", "catapult_sim", "serve", "--port", "0", "--seed-file", str(EXAMPLE)]
     with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
         try:
             assert proc.stdout is not None

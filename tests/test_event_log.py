@@ -1,4 +1,4 @@
-"""The domain event log answers the same in memory and with ``--db`` (simulator/core/eventlog.py)."""
+"""The domain event log answers the same in memory and with ``--db`` (catapult_sim/core/eventlog.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator.core.eventlog import MemoryEventLog, TableEventLog
-from simulator.core.persons import parse_patch
-from simulator.settings import Settings
-from simulator.sim import Simulator
+from catapult_sim.core.eventlog import MemoryEventLog, TableEventLog
+from catapult_sim.core.persons import parse_patch
+from catapult_sim.settings import Settings
+from catapult_sim.sim import Simulator
 
 
 @pytest.fixture(params=["memory", "db"])

@@ -10,11 +10,11 @@ import pytest
 from conftest import AUTH
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.core.faults import Faults
-from simulator.core.seed import SeedError
-from simulator.middleware import path_table
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.core.faults import Faults
+from catapult_sim.core.seed import SeedError
+from catapult_sim.middleware import path_table
+from catapult_sim.settings import Settings
 
 PERSONS = "/companies/{}/mobiledb/persons"
 

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from conftest import AUTH
 
-from simulator.app import create_app
-from simulator.cli import main
-from simulator.settings import Settings
-from simulator.testing.server import start_in_thread
+from catapult_sim.app import create_app
+from catapult_sim.cli import main
+from catapult_sim.settings import Settings
+from catapult_sim.testing.server import start_in_thread
 
 pytestmark = pytest.mark.slow
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from simulator import schemas
-from simulator.cli import main
-from simulator.core.models import OPT_OUT_REASONS
-from simulator.testing import samples
-from simulator.testing.factories import PayloadFactory
-from simulator.testing.payloads import CALLBACK_TYPES, PAYLOAD_TYPES, schema_of
+from catapult_sim import schemas
+from catapult_sim.cli import main
+from catapult_sim.core.models import OPT_OUT_REASONS
+from catapult_sim.testing import samples
+from catapult_sim.testing.factories import PayloadFactory
+from catapult_sim.testing.payloads import CALLBACK_TYPES, PAYLOAD_TYPES, schema_of
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

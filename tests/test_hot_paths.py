@@ -14,11 +14,11 @@ import pytest
 from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 
-from simulator.api._http import json_response
-from simulator.core.models import Person
-from simulator.core.persons import parse_patch
-from simulator.errors import Conflict
-from simulator.sim import Simulator
+from catapult_sim.api._http import json_response
+from catapult_sim.core.models import Person
+from catapult_sim.core.persons import parse_patch
+from catapult_sim.errors import Conflict
+from catapult_sim.sim import Simulator
 
 P = "/companies/demo/mobiledb/persons"
 

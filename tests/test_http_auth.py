@@ -11,8 +11,8 @@ import pytest
 from conftest import AUTH, basic
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.settings import Settings
 
 ACME = {"Authorization": basic("acme-user", "acme-pass")}
 

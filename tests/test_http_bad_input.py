@@ -9,9 +9,9 @@ import pytest
 from conftest import AUTH
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.app import create_app
-from simulator.settings import Settings
+from catapult_sim import schemas
+from catapult_sim.app import create_app
+from catapult_sim.settings import Settings
 
 C = "/companies/demo"
 P = C + "/mobiledb/persons"

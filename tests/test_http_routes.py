@@ -7,8 +7,8 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.routes import all_ops
+from catapult_sim import schemas
+from catapult_sim.routes import all_ops
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 

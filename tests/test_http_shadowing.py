@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from simulator.routes import CATAPULT_OPS, CONTROL_OPS, Op, _shadowing_methods
+from catapult_sim.routes import CATAPULT_OPS, CONTROL_OPS, Op, _shadowing_methods
 
 
 def _shadowed() -> list[tuple[str, str, str]]:

@@ -9,10 +9,10 @@ from typing import Any
 import schemathesis
 from starlette.testclient import TestClient
 
-from simulator import openapi, schemas
-from simulator.cli import main
-from simulator.routes import all_ops
-from simulator.testing.payloads import CALLBACK_TYPES
+from catapult_sim import openapi, schemas
+from catapult_sim.cli import main
+from catapult_sim.routes import all_ops
+from catapult_sim.testing.payloads import CALLBACK_TYPES
 
 
 def _refs(node: Any) -> list[str]:

@@ -2,7 +2,7 @@
 
 Positive and negative data for every operation, Catapult and /_sim control alike; the checks require
 no server error and that every status, content type and body the simulator answers is declared by
-the document (so by simulator/schemas), and that every request that breaks the document is refused.
+the document (so by catapult_sim/schemas), and that every request that breaks the document is refused.
 
 Deterministic: Hypothesis is derandomized with no example database, and every operation runs
 against a fresh simulator seeded the same way, so neither the order nor the split of operations
@@ -31,9 +31,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+from catapult_sim.settings import Settings
 
 MAX_EXAMPLES = 15
 CONFIG = schemathesis.Config.from_dict(

@@ -8,8 +8,8 @@ import pytest
 from conftest import V2
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.settings import Settings
 
 P = "/companies/demo/mobiledb/persons"
 

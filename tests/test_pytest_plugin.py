@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from simulator.delivery.receiver import Headers
-from simulator.testing.inbox import CallbackInbox
-from simulator.testing.matching import describe_mismatch, differences, distance, is_subset
+from catapult_sim.delivery.receiver import Headers
+from catapult_sim.testing.inbox import CallbackInbox
+from catapult_sim.testing.matching import describe_mismatch, differences, distance, is_subset
 
 pytest_plugins = ["pytester"]
 slow = pytest.mark.slow  # the tests that run an inner pytest in a subprocess
@@ -26,8 +26,8 @@ filterwarnings = error
 """
 
 SIGN_UP = """
-from simulator.testing.handle import Catapult
-from simulator.testing.inbox import CallbackInbox
+from catapult_sim.testing.handle import Catapult
+from catapult_sim.testing.inbox import CallbackInbox
 
 
 def test_sign_up_reaches_the_receiver(catapult: Catapult, callback_inbox: CallbackInbox) -> None:
@@ -198,8 +198,8 @@ def test_importing_the_plugin_loads_nothing_of_the_simulator(inner: pytest.Pytes
             import sys
 
             def test_light():
-                assert "simulator.testing.pytest_plugin" in sys.modules
-                loaded = [m for m in ("simulator.app", "simulator.testing.handle", "simulator.testing.inbox")
+                assert "catapult_sim.testing.pytest_plugin" in sys.modules
+                loaded = [m for m in ("catapult_sim.app", "catapult_sim.testing.handle", "catapult_sim.testing.inbox")
                           if m in sys.modules]
                 assert loaded == []
             """

@@ -21,9 +21,9 @@ import broken_receivers as br
 import pytest
 from starlette.applications import Starlette
 
-from simulator.cli import main
-from simulator.delivery import sender
-from simulator.testing.receiver_suite import (
+from catapult_sim.cli import main
+from catapult_sim.delivery import sender
+from catapult_sim.testing.receiver_suite import (
     DEFAULT_BUDGET,
     FAIL,
     NAMES,
@@ -36,10 +36,10 @@ from simulator.testing.receiver_suite import (
     from_env,
     run_suite,
 )
-from simulator.testing.receiver_suite import bodies as b
-from simulator.testing.receiver_suite.config import parse_header, selected
-from simulator.testing.receiver_suite.results import consequence, percentile, problem
-from simulator.testing.receiver_suite.transport import Request, Transport
+from catapult_sim.testing.receiver_suite import bodies as b
+from catapult_sim.testing.receiver_suite.config import parse_header, selected
+from catapult_sim.testing.receiver_suite.results import consequence, percentile, problem
+from catapult_sim.testing.receiver_suite.transport import Request, Transport
 
 ROOT = Path(__file__).resolve().parent.parent
 # Small runs: a handful of generated bodies per type and version, a short fast burst.
@@ -63,7 +63,7 @@ def result(report: Report, name: str) -> CheckResult:
 
 
 def test_the_default_budget_is_the_simulators_per_attempt_timeout() -> None:
-    from simulator.delivery.policy import RetryPolicy
+    from catapult_sim.delivery.policy import RetryPolicy
 
     assert DEFAULT_BUDGET == RetryPolicy().timeout == 2.0
 
@@ -387,7 +387,7 @@ def _pytest(*args: str) -> subprocess.CompletedProcess[str]:
         "-m",
         "pytest",
         "--pyargs",
-        "contract_tests.receiver",
+        "catapult_sim.testing.contract.receiver",
         "-q",
         "-p",
         "no:cacheprovider",

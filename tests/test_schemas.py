@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from simulator import openapi, schemas
-from simulator.routes import all_ops
-from simulator.testing.payloads import CALLBACK_TYPES
+from catapult_sim import openapi, schemas
+from catapult_sim.routes import all_ops
+from catapult_sim.testing.payloads import CALLBACK_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL = schemas.all_schemas()
@@ -140,7 +140,7 @@ def test_every_route_names_existing_schemas() -> None:
 
 
 def test_no_schema_exists_twice() -> None:
-    """JSON Schema documents live only in simulator/schemas (fixtures and docs hold data, not schemas)."""
+    """JSON Schema documents live only in catapult_sim/schemas (fixtures and docs hold data, not schemas)."""
     ids = [schema["$id"] for schema in ALL.values()]
     assert len(ids) == len(set(ids))
     elsewhere = [

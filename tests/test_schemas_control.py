@@ -13,13 +13,13 @@ from conformance import attach, problems
 from conftest import AUTH
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.app import create_app
-from simulator.control._common import fields_of
-from simulator.delivery.chaos import Rule
-from simulator.delivery.receiver import Receiver
-from simulator.routes import CONTROL_OPS, Op
-from simulator.settings import Settings
+from catapult_sim import schemas
+from catapult_sim.app import create_app
+from catapult_sim.control._common import fields_of
+from catapult_sim.delivery.chaos import Rule
+from catapult_sim.delivery.receiver import Receiver
+from catapult_sim.routes import CONTROL_OPS, Op
+from catapult_sim.settings import Settings
 
 S = "/_sim"
 SC = "/_sim/companies/demo"

@@ -1,7 +1,7 @@
 """The compiled validator (jsonschema-rs) says yes exactly when jsonschema does.
 
 Request validation asks the compiled validator first and only asks jsonschema for the messages of a
-rejected body (simulator/schemas.py). If the two ever disagreed, the simulator would accept a body
+rejected body (catapult_sim/schemas.py). If the two ever disagreed, the simulator would accept a body
 its own schema rejects, or answer 422 with no problem listed; these tests look for any disagreement
 on valid bodies from the public strategies and on those bodies broken in typical ways.
 """
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator import schemas
-from simulator.testing import strategies
+from catapult_sim import schemas
+from catapult_sim.testing import strategies
 
 NAMES = sorted(strategies.BY_SCHEMA)
 

@@ -10,9 +10,9 @@ from conformance import attach, problems, route_of
 from conftest import AUTH
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.routes import CATAPULT_OPS
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.routes import CATAPULT_OPS
+from catapult_sim.settings import Settings
 
 C = "/companies/demo"
 P = C + "/mobiledb/persons"

@@ -1,4 +1,4 @@
-"""Seed files are checked at start-up against simulator/schemas/sim-seed.json and as a whole; a bad
+"""Seed files are checked at start-up against catapult_sim/schemas/sim-seed.json and as a whole; a bad
 one stops the start with every problem and its JSON path, and the CLI exits 2 without a traceback."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from simulator import schemas
-from simulator.app import create_app
-from simulator.core.seed import DEMO_SEED, SeedError, load_seed, seed_problems
-from simulator.settings import Settings
+from catapult_sim import schemas
+from catapult_sim.app import create_app
+from catapult_sim.core.seed import DEMO_SEED, SeedError, load_seed, seed_problems
+from catapult_sim.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "seed.json"
 LISTS = [{"id": "5001"}, {"id": 5002}]
@@ -157,7 +157,7 @@ def test_the_cli_lists_every_problem_and_exits_2_without_a_traceback(tmp_path: P
     campaigns = [{"acquisition_id": "A"}, {"acquisition_id": "B", "list_id": "1"}]
     seed = {"companies": [{"key": "acme", "lists": LISTS, "campaigns": campaigns}]}
     done = subprocess.run(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--seed-file", _write(tmp_path, seed)],
+        [sys.executable, "-m", "catapult_sim", "serve", "--port", "0", "--seed-file", _write(tmp_path, seed)],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from simulator.testing.process import serve_process
+from catapult_sim.testing.process import serve_process
 
 pytestmark = pytest.mark.slow
 AUTH = ("VibesUser", "Password123")
@@ -67,7 +67,7 @@ def test_bad_seed_file_exits_2(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text("{not json")
     done = subprocess.run(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--seed-file", str(seed)],
+        [sys.executable, "-m", "catapult_sim", "serve", "--port", "0", "--seed-file", str(seed)],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert done.returncode == 2 and "seed" in done.stderr

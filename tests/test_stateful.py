@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.settings import Settings
+from catapult_sim.app import create_app
+from catapult_sim.settings import Settings
 
 P = "/companies/demo/mobiledb/persons"
 L = "/companies/demo/mobiledb/subscription_lists"

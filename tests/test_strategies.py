@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from simulator import schemas
-from simulator.core.models import OPT_OUT_REASONS
-from simulator.testing import strategies as cs
-from simulator.testing.payloads import CALLBACK_TYPES, PAYLOAD_TYPES
+from catapult_sim import schemas
+from catapult_sim.core.models import OPT_OUT_REASONS
+from catapult_sim.testing import strategies as cs
+from catapult_sim.testing.payloads import CALLBACK_TYPES, PAYLOAD_TYPES
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

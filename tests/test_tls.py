@@ -14,11 +14,11 @@ import pytest
 import trustme
 from starlette.testclient import TestClient
 
-from simulator.app import create_app
-from simulator.delivery.receiver import Receiver
-from simulator.delivery.tls import client_ssl
-from simulator.settings import Settings
-from simulator.testing.receiver_suite import Options, OptionsError, Suite, Unreachable
+from catapult_sim.app import create_app
+from catapult_sim.delivery.receiver import Receiver
+from catapult_sim.delivery.tls import client_ssl
+from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver_suite import Options, OptionsError, Suite, Unreachable
 from tests.conftest import AUTH
 from tests.test_delivery_contract import attempts, hook, person, wait
 
@@ -68,7 +68,7 @@ def test_serve_refuses_a_ca_file_it_cannot_read(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("not a certificate")
     run = subprocess.run(
-        [sys.executable, "-m", "simulator", "serve", "--port", "0", "--callback-ca-file", str(bad)],
+        [sys.executable, "-m", "catapult_sim", "serve", "--port", "0", "--callback-ca-file", str(bad)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -140,7 +140,7 @@ def test_check_receiver_cli_over_https(https_receiver: Receiver, ca_file: str) -
     base = [
         sys.executable,
         "-m",
-        "simulator",
+        "catapult_sim",
         "check-receiver",
         https_receiver.url(),
         "--check",
@@ -155,7 +155,7 @@ def test_check_receiver_cli_over_https(https_receiver: Receiver, ca_file: str) -
 
 
 def test_the_pytest_receiver_suite_reads_the_tls_options_from_the_environment(ca_file: str) -> None:
-    from simulator.testing.receiver_suite import from_env
+    from catapult_sim.testing.receiver_suite import from_env
 
     options = from_env("https://127.0.0.1:9/hook", {"CATAPULT_RECEIVER_CA_FILE": ca_file})
     assert options.ca_file == ca_file and not options.insecure

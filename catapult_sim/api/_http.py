@@ -16,11 +16,11 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from simulator import schemas
-from simulator.core import jsonio
-from simulator.core.models import Company
-from simulator.core.store import Tx
-from simulator.errors import (
+from catapult_sim import schemas
+from catapult_sim.core import jsonio
+from catapult_sim.core.models import Company
+from catapult_sim.core.store import Tx
+from catapult_sim.errors import (
     BadRequest,
     Code,
     PayloadTooLarge,
@@ -29,7 +29,7 @@ from simulator.errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
-from simulator.sim import Simulator
+from catapult_sim.sim import Simulator
 
 JSON_TYPES = ("application/json", "text/json")  # text/json is also a documented callback type
 MAX_ID_LENGTH = 256
@@ -41,7 +41,7 @@ def sim_of(request: Request) -> Simulator:
 
 
 class JSONBody(JSONResponse):
-    """A JSON answer encoded by :mod:`simulator.core.jsonio` (the same bytes, faster).
+    """A JSON answer encoded by :mod:`catapult_sim.core.jsonio` (the same bytes, faster).
 
     It sets the two headers ``Response.init_headers`` would (no caller passes others): that
     generic path is a measurable part of a request.

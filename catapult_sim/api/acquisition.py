@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator.api._http import call, json_response
-from simulator.core import mdn as mdns
-from simulator.core import repo, views
-from simulator.errors import BadRequest, Code
+from catapult_sim.api._http import call, json_response
+from catapult_sim.core import mdn as mdns
+from catapult_sim.core import repo, views
+from catapult_sim.errors import BadRequest, Code
 
 
 async def list_campaigns(request: Request) -> Response:

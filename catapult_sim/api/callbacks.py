@@ -8,9 +8,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator.api._http import call, json_response
-from simulator.core import callback_specs
-from simulator.core.callbacks import render
+from catapult_sim.api._http import call, json_response
+from catapult_sim.core import callback_specs
+from catapult_sim.core.callbacks import render
 
 REQUEST_SCHEMA = "callback-registration-request"
 TEST_SCHEMA = "test-callback-request"

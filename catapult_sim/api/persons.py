@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator.api._http import call, json_response
-from simulator.core import mdn as mdns
-from simulator.core import views
-from simulator.core.persons import parse_patch, patch_problems
-from simulator.errors import NotFound
+from catapult_sim.api._http import call, json_response
+from catapult_sim.core import mdn as mdns
+from catapult_sim.core import views
+from catapult_sim.core.persons import parse_patch, patch_problems
+from catapult_sim.errors import NotFound
 
 
 async def add_person(request: Request) -> Response:

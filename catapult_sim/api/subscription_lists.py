@@ -5,13 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator.api._http import call, json_response
-from simulator.core import mdn as mdns
-from simulator.core import repo, views
-from simulator.core.models import Person
-from simulator.core.store import Tx
-from simulator.errors import BadRequest, Code, NotFound
-from simulator.sim import Simulator
+from catapult_sim.api._http import call, json_response
+from catapult_sim.core import mdn as mdns
+from catapult_sim.core import repo, views
+from catapult_sim.core.models import Person
+from catapult_sim.core.store import Tx
+from catapult_sim.errors import BadRequest, Code, NotFound
+from catapult_sim.sim import Simulator
 
 _SEARCH_KEYS = ("mdn", "person_key", "external_person_id", "person_id")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator.api._http import Call, bool_query, call, json_response
-from simulator.core import views
-from simulator.core.models import Person
-from simulator.core.store import Tx
+from catapult_sim.api._http import Call, bool_query, call, json_response
+from catapult_sim.core import views
+from catapult_sim.core.models import Person
+from catapult_sim.core.store import Tx
 
 
 def _person(c: Call, tx: Tx) -> Person:

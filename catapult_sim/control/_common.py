@@ -7,15 +7,15 @@ from typing import Any
 
 from starlette.requests import Request
 
-from simulator import schemas
-from simulator.api._http import check_id, read_json, sim_of
-from simulator.core import mdn as mdns
-from simulator.core import repo
-from simulator.core.delivery_log import MAX_LIMIT
-from simulator.core.models import Person
-from simulator.core.store import Tx
-from simulator.errors import BadRequest, Code, NotFound, Problem, Unprocessable
-from simulator.sim import Simulator
+from catapult_sim import schemas
+from catapult_sim.api._http import check_id, read_json, sim_of
+from catapult_sim.core import mdn as mdns
+from catapult_sim.core import repo
+from catapult_sim.core.delivery_log import MAX_LIMIT
+from catapult_sim.core.models import Person
+from catapult_sim.core.store import Tx
+from catapult_sim.errors import BadRequest, Code, NotFound, Problem, Unprocessable
+from catapult_sim.sim import Simulator
 
 MAX_WHOLE = 10**18 - 1  # the largest id, ``after`` or ``before`` a query parameter takes (18 digits)
 MAX_PAGE = MAX_LIMIT  # the largest ``limit`` of the delivery log's pages
@@ -24,7 +24,7 @@ PARTICIPANT_ACTIONS = ("confirm", "decline", "expire")  # .../participants/{acqu
 
 @cache
 def fields_of(schema: str) -> frozenset[str]:
-    """The fields a control body may have: the properties of its schema in simulator/schemas."""
+    """The fields a control body may have: the properties of its schema in catapult_sim/schemas."""
     return frozenset(schemas.schema(schema)["properties"])
 
 

@@ -8,13 +8,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator import __version__, schemas
-from simulator.api._http import json_response, sim_of
-from simulator.control._common import body, company, text_param, whole
-from simulator.core import repo, views
-from simulator.core.clock import duration_seconds, iso, parse_iso
-from simulator.core.models import Participant, Person, Subscription
-from simulator.errors import BadRequest, Code
+from catapult_sim import __version__, schemas
+from catapult_sim.api._http import json_response, sim_of
+from catapult_sim.control._common import body, company, text_param, whole
+from catapult_sim.core import repo, views
+from catapult_sim.core.clock import duration_seconds, iso, parse_iso
+from catapult_sim.core.models import Participant, Person, Subscription
+from catapult_sim.errors import BadRequest, Code
 
 # The domain event types, as sim-common.json lists them (the events endpoint's ``type`` filter).
 EVENT_TYPES: tuple[str, ...] = tuple(schemas.schema("sim-common")["$defs"]["event_type"]["enum"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator.api._http import json_response
-from simulator.control._common import body, company
-from simulator.core import callback_specs
-from simulator.core.callback_events import SHORTCUT_TYPES
-from simulator.core.callbacks import render
-from simulator.errors import BadRequest, Code, Problem, Unprocessable
+from catapult_sim.api._http import json_response
+from catapult_sim.control._common import body, company
+from catapult_sim.core import callback_specs
+from catapult_sim.core.callback_events import SHORTCUT_TYPES
+from catapult_sim.core.callbacks import render
+from catapult_sim.errors import BadRequest, Code, Problem, Unprocessable
 
 
 async def register(request: Request) -> Response:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator.api._http import json_response, sim_of
-from simulator.control._common import body, text_param
+from catapult_sim.api._http import json_response, sim_of
+from catapult_sim.control._common import body, text_param
 
 
 async def chaos_get(request: Request) -> Response:

@@ -7,11 +7,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from simulator.api._http import json_response
-from simulator.control._common import PARTICIPANT_ACTIONS, PERSON_KEYS, any_mdn, body, company, person, string
-from simulator.core import repo
-from simulator.core.platform import Outcome
-from simulator.errors import BadRequest, Code, NotFound
+from catapult_sim.api._http import json_response
+from catapult_sim.control._common import (
+    PARTICIPANT_ACTIONS,
+    PERSON_KEYS,
+    any_mdn,
+    body,
+    company,
+    person,
+    string,
+)
+from catapult_sim.core import repo
+from catapult_sim.core.platform import Outcome
+from catapult_sim.errors import BadRequest, Code, NotFound
 
 
 def _answer(outcome: Outcome, events: list[str]) -> Response:

@@ -11,15 +11,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from simulator.core import customfields, repo
-from simulator.core import mdn as mdns
-from simulator.core.clock import parse_iso, stamp
-from simulator.core.env import Env
-from simulator.core.models import Campaign, Participant, Person
-from simulator.core.persons import Patch, Persons
-from simulator.core.store import Tx
-from simulator.core.subscriptions import Subscriptions
-from simulator.errors import BadRequest, Code, Conflict, NotFound, Problem, Unprocessable
+from catapult_sim.core import customfields, repo
+from catapult_sim.core import mdn as mdns
+from catapult_sim.core.clock import parse_iso, stamp
+from catapult_sim.core.env import Env
+from catapult_sim.core.models import Campaign, Participant, Person
+from catapult_sim.core.persons import Patch, Persons
+from catapult_sim.core.store import Tx
+from catapult_sim.core.subscriptions import Subscriptions
+from catapult_sim.errors import BadRequest, Code, Conflict, NotFound, Problem, Unprocessable
 
 PENDING, SUBSCRIBED, CONFIRMED, REJECTED, EXPIRED = (
     "PENDING",

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.core import callback_payloads as payloads
-from simulator.core import callback_specs as specs
-from simulator.core import repo
-from simulator.core.callbacks import Registration, Registrations
-from simulator.core.clock import Clock, stamp, wire
-from simulator.core.ids import Ids
-from simulator.core.outbox import Outbox
-from simulator.core.store import Store
-from simulator.errors import BadRequest, Code, Conflict, NotFound, Problem, Unprocessable
+from catapult_sim.core import callback_payloads as payloads
+from catapult_sim.core import callback_specs as specs
+from catapult_sim.core import repo
+from catapult_sim.core.callbacks import Registration, Registrations
+from catapult_sim.core.clock import Clock, stamp, wire
+from catapult_sim.core.ids import Ids
+from catapult_sim.core.outbox import Outbox
+from catapult_sim.core.store import Store
+from catapult_sim.errors import BadRequest, Code, Conflict, NotFound, Problem, Unprocessable
 
 TEST_FIELDS = frozenset({"callback_type", "event_type", "person", "subscription", "participant"})
 # The shortcut leaves out company_participant_*: they carry the same bodies as ack_participant_*

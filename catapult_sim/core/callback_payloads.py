@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from simulator.core import views
-from simulator.core.clock import wire
-from simulator.core.models import Campaign, Participant, Person, Subscription
-from simulator.core.store import DomainEvent
+from catapult_sim.core import views
+from catapult_sim.core.clock import wire
+from catapult_sim.core.models import Campaign, Participant, Person, Subscription
+from catapult_sim.core.store import DomainEvent
 
 # The stored body always says attempt "1"; the sender rewrites this (first) occurrence per attempt.
 FIRST_ATTEMPT = '"delivery_attempt":"1"'

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from simulator.core.clock import parse_iso, stamp
-from simulator.errors import BadRequest, Code, Problem, Unprocessable
+from catapult_sim.core.clock import parse_iso, stamp
+from catapult_sim.errors import BadRequest, Code, Problem, Unprocessable
 
 # The types the simulator registers and fires. The published OAS enum also lists event_processed,
 # device_*, wallet_*, subscription_list_* and unmatched_message_received (fact sheet §6.2): those

@@ -11,12 +11,12 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.core import callback_specs as specs
-from simulator.core import repo
-from simulator.core.clock import Clock, stamp, wire
-from simulator.core.ids import Ids
-from simulator.core.store import DomainEvent, Store, Tx, dumps, loads
-from simulator.errors import Code, Conflict, NotFound, Problem, Unprocessable
+from catapult_sim.core import callback_specs as specs
+from catapult_sim.core import repo
+from catapult_sim.core.clock import Clock, stamp, wire
+from catapult_sim.core.ids import Ids
+from catapult_sim.core.store import DomainEvent, Store, Tx, dumps, loads
+from catapult_sim.errors import Code, Conflict, NotFound, Problem, Unprocessable
 
 MAX_REGISTRATIONS = 50  # up to 50 destinations per company (fact sheet §6.2 [P-cb] [P-cbapi])
 

@@ -6,11 +6,11 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
-from simulator.core import repo
-from simulator.core.clock import Clock, parse_iso, stamp
-from simulator.core.models import Company
-from simulator.core.seed import company_spec, merged, normalize_options
-from simulator.core.store import Store, Tx, dumps, loads
+from catapult_sim.core import repo
+from catapult_sim.core.clock import Clock, parse_iso, stamp
+from catapult_sim.core.models import Company
+from catapult_sim.core.seed import company_spec, merged, normalize_options
+from catapult_sim.core.store import Store, Tx, dumps, loads
 
 
 class Companies:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.core.clock import parse_iso
-from simulator.errors import Code, Problem
+from catapult_sim.core.clock import parse_iso
+from catapult_sim.errors import Code, Problem
 
 _MISSING = object()
 

@@ -11,8 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.core.outbox import FAILED
-from simulator.core.store import Store, loads
+from catapult_sim.core.outbox import FAILED
+from catapult_sim.core.store import Store, loads
 
 MAX_LIMIT = 1000
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.core.clock import Clock, stamp
-from simulator.core.companies import Companies
-from simulator.core.ids import Ids
-from simulator.core.models import Company
-from simulator.core.store import DomainEvent, Store, Tx
-from simulator.errors import NotFound
+from catapult_sim.core.clock import Clock, stamp
+from catapult_sim.core.companies import Companies
+from catapult_sim.core.ids import Ids
+from catapult_sim.core.models import Company
+from catapult_sim.core.store import DomainEvent, Store, Tx
+from catapult_sim.errors import NotFound
 
 
 @dataclass(slots=True)

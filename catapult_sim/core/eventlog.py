@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Protocol
 
-from simulator.core import jsonio
-from simulator.core.companies import Companies
-from simulator.core.store import DomainEvent, Store, Tx, dumps, loads
+from catapult_sim.core import jsonio
+from catapult_sim.core.companies import Companies
+from catapult_sim.core.store import DomainEvent, Store, Tx, dumps, loads
 
 
 class EventLog(Protocol):

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from simulator.core.faultspec import FaultSpecError, parse_rule
-from simulator.core.journal import PathTable, relative
-from simulator.errors import Code
+from catapult_sim.core.faultspec import FaultSpecError, parse_rule
+from catapult_sim.core.journal import PathTable, relative
+from catapult_sim.errors import Code
 
 __all__ = ["FaultRule", "FaultSpecError", "Faults"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.errors import BadRequest, Code, Problem, Unprocessable
+from catapult_sim.errors import BadRequest, Code, Problem, Unprocessable
 
 API_VERSIONS = (1, 2)
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.core.acquisition import Acquisition
-from simulator.core.clock import Clock
-from simulator.core.companies import Companies
-from simulator.core.env import Env
-from simulator.core.eventlog import event_log
-from simulator.core.ids import Ids
-from simulator.core.persons import Persons
-from simulator.core.platform import Platform
-from simulator.core.store import Store
-from simulator.core.subscriptions import Subscriptions
+from catapult_sim.core.acquisition import Acquisition
+from catapult_sim.core.clock import Clock
+from catapult_sim.core.companies import Companies
+from catapult_sim.core.env import Env
+from catapult_sim.core.eventlog import event_log
+from catapult_sim.core.ids import Ids
+from catapult_sim.core.persons import Persons
+from catapult_sim.core.platform import Platform
+from catapult_sim.core.store import Store
+from catapult_sim.core.subscriptions import Subscriptions
 
 
 class MobileDB:

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.core.store import loads
+from catapult_sim.core.store import loads
 
 # Opt-out reasons as published (OAS subscriptionResponse.opt_out_reason; fact sheet §3.4).
 OPT_OUT_REASONS = (

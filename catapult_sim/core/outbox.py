@@ -2,7 +2,7 @@
 
 ``Outbox.sink`` runs inside every transaction that emitted domain events (``Store.add_sink``): it
 matches each event to the active registrations and writes one ``deliveries`` row per registration.
-The dispatcher (``simulator.delivery``) sends them and records every attempt back here. Rows survive
+The dispatcher (``catapult_sim.delivery``) sends them and records every attempt back here. Rows survive
 a ``kill -9`` when the store is a file, so a pending or retrying delivery is sent after a restart.
 """
 
@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.core import callback_payloads as payloads
-from simulator.core.callbacks import Registration, Registrations
-from simulator.core.clock import Clock, stamp, wire
-from simulator.core.ids import Ids
-from simulator.core.store import DomainEvent, Store, Tx, dumps
+from catapult_sim.core import callback_payloads as payloads
+from catapult_sim.core.callbacks import Registration, Registrations
+from catapult_sim.core.clock import Clock, stamp, wire
+from catapult_sim.core.ids import Ids
+from catapult_sim.core.store import DomainEvent, Store, Tx, dumps
 
 DDL = """
 CREATE TABLE IF NOT EXISTS deliveries (

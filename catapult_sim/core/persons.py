@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from simulator.core import customfields, repo
-from simulator.core import mdn as mdns
-from simulator.core.env import Env
-from simulator.core.models import Person
-from simulator.core.store import Tx
-from simulator.errors import Code, Conflict, NotFound, Problem, Unprocessable
+from catapult_sim.core import customfields, repo
+from catapult_sim.core import mdn as mdns
+from catapult_sim.core.env import Env
+from catapult_sim.core.models import Person
+from catapult_sim.core.store import Tx
+from catapult_sim.errors import Code, Conflict, NotFound, Problem, Unprocessable
 
 _UNSET: Any = object()
 MAX_EXTERNAL_ID = 128  # external_person_id: at most 128 characters (fact sheet §2.2 [P-person])

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.core import repo
-from simulator.core.acquisition import PENDING, Acquisition
-from simulator.core.env import Env
-from simulator.core.models import OPT_OUT_REASONS, Person, Subscription
-from simulator.core.persons import Patch, Persons
-from simulator.core.store import Tx
-from simulator.core.subscriptions import Subscriptions
-from simulator.errors import BadRequest, Code, NotFound
+from catapult_sim.core import repo
+from catapult_sim.core.acquisition import PENDING, Acquisition
+from catapult_sim.core.env import Env
+from catapult_sim.core.models import OPT_OUT_REASONS, Person, Subscription
+from catapult_sim.core.persons import Patch, Persons
+from catapult_sim.core.store import Tx
+from catapult_sim.core.subscriptions import Subscriptions
+from catapult_sim.errors import BadRequest, Code, NotFound
 
 # Words that opt a subscriber out (CTIA's standard set; the fact sheet only says "any STOP word").
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"})

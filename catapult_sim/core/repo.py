@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from simulator.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
-from simulator.core.store import Tx, dumps
+from catapult_sim.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
+from catapult_sim.core.store import Tx, dumps
 
 # -- persons -----------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ the seed gets on first use (docs/seed.md). Anything a company leaves out comes f
 Test-control keys (docs/error-handling.md): a company's (or the template's) ``rate_limit`` is its
 requests per second (0 = none; null/absent = the ``--rate-limit`` default), read by
 ``core.ratelimit``; a top-level ``faults`` array holds fault rules (the ``POST /_sim/faults`` shape)
-active from the start, loaded by ``simulator.middleware``.
+active from the start, loaded by ``catapult_sim.middleware``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.core import jsonio
-from simulator.core.clock import parse_iso
+from catapult_sim.core import jsonio
+from catapult_sim.core.clock import parse_iso
 
 # The credentials are the example Vibes uses in its authentication docs (fact sheet §1.2).
 DEMO_USERNAME = "VibesUser"
@@ -94,7 +94,7 @@ class SeedError(ValueError):
 def load_seed(path: str | None) -> dict[str, Any]:
     """Read a seed file, or return the demo seed when ``path`` is None.
 
-    The file must follow ``simulator/schemas/sim-seed.json`` and make sense as a whole (see
+    The file must follow ``catapult_sim/schemas/sim-seed.json`` and make sense as a whole (see
     :func:`seed_problems`); otherwise :class:`SeedError` lists every problem with its JSON path.
     """
     if path is None:
@@ -114,7 +114,7 @@ def load_seed(path: str | None) -> dict[str, Any]:
 
 def seed_problems(data: Any) -> list[str]:
     """Every problem of a seed, each ``"$.json.path: what is wrong"``: the schema's, then the rest."""
-    from simulator import schemas  # here, so CLI commands that never read a seed do not load jsonschema
+    from catapult_sim import schemas  # here, so CLI commands that never read a seed do not load jsonschema
 
     found = [_describe(e) for e in _leaves(schemas.validator("sim-seed").iter_errors(data))]
     if isinstance(data, dict):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.core import jsonio
+from catapult_sim.core import jsonio
 
 SCHEMA_VERSION = 1
 
@@ -99,7 +99,7 @@ class Tx:
 
     conn: sqlite3.Connection
     events: list[DomainEvent] = field(default_factory=list)
-    now: str | None = None  # the transaction's time, once asked for (simulator.core.env.Env.now)
+    now: str | None = None  # the transaction's time, once asked for (catapult_sim.core.env.Env.now)
 
     def emit(self, event: DomainEvent) -> None:
         self.events.append(event)

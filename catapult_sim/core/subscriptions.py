@@ -7,11 +7,11 @@ acquisition campaigns or from the platform side (fact sheet §3.1, P-subapi).
 
 from __future__ import annotations
 
-from simulator.core import repo
-from simulator.core.env import Env
-from simulator.core.models import OPT_OUT_REASONS, Person, Subscription, SubscriptionList
-from simulator.core.store import Tx
-from simulator.errors import BadRequest, Code, NotFound
+from catapult_sim.core import repo
+from catapult_sim.core.env import Env
+from catapult_sim.core.models import OPT_OUT_REASONS, Person, Subscription, SubscriptionList
+from catapult_sim.core.store import Tx
+from catapult_sim.errors import BadRequest, Code, NotFound
 
 
 class Subscriptions:

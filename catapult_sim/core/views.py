@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.core import mdn as mdns
-from simulator.core.clock import wire
-from simulator.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
+from catapult_sim.core import mdn as mdns
+from catapult_sim.core.clock import wire
+from catapult_sim.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
 
 
 def company_path(company: str) -> str:

@@ -12,7 +12,7 @@ import random
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from simulator.errors import Code, Problem, Unprocessable
+from catapult_sim.errors import Code, Problem, Unprocessable
 
 DROP_MODES = ("request", "response")
 MAX_MS = 60_000

@@ -20,14 +20,14 @@ from typing import Any
 
 import aiohttp
 
-from simulator.core.clock import Clock, stamp
-from simulator.core.outbox import DELIVERED, OPEN_STATES, Delivery, DestinationState, Outbox, Recorded
-from simulator.delivery import policy as rules
-from simulator.delivery import sender
-from simulator.delivery.chaos import Chaos, Plan
-from simulator.delivery.lanes import Lane
-from simulator.delivery.policy import RetryPolicy
-from simulator.delivery.sender import outgoing, record_of
+from catapult_sim.core.clock import Clock, stamp
+from catapult_sim.core.outbox import DELIVERED, OPEN_STATES, Delivery, DestinationState, Outbox, Recorded
+from catapult_sim.delivery import policy as rules
+from catapult_sim.delivery import sender
+from catapult_sim.delivery.chaos import Chaos, Plan
+from catapult_sim.delivery.lanes import Lane
+from catapult_sim.delivery.policy import RetryPolicy
+from catapult_sim.delivery.sender import outgoing, record_of
 
 log = logging.getLogger("catapult_sim.delivery")
 MAX_IDLE = 30.0  # rescan at least this often (seconds), whatever the clock says
@@ -54,7 +54,7 @@ class Dispatcher:
         self.chaos = chaos
         self.concurrency = max(1, concurrency)
         self.session = session
-        self.ssl = ssl  # for https destinations (simulator/delivery/tls.py)
+        self.ssl = ssl  # for https destinations (catapult_sim/delivery/tls.py)
         self._own_session = session is None
         self._lanes: dict[str, Lane] = {}
         self._inflight: set[int] = set()

@@ -5,20 +5,20 @@
 
 from __future__ import annotations
 
-from simulator.core.callback_events import CallbackEvents
-from simulator.core.callbacks import Registrations
-from simulator.core.clock import Clock
-from simulator.core.delivery_log import Filters, failed_since
-from simulator.core.ids import Ids
-from simulator.core.outbox import Outbox
-from simulator.core.seed import DEMO_COMPANY
-from simulator.core.store import Store
-from simulator.delivery.chaos import Chaos
-from simulator.delivery.dispatcher import Dispatcher
-from simulator.delivery.policy import RetryPolicy
-from simulator.delivery.tls import client_ssl
-from simulator.errors import CatapultError
-from simulator.settings import Settings
+from catapult_sim.core.callback_events import CallbackEvents
+from catapult_sim.core.callbacks import Registrations
+from catapult_sim.core.clock import Clock
+from catapult_sim.core.delivery_log import Filters, failed_since
+from catapult_sim.core.ids import Ids
+from catapult_sim.core.outbox import Outbox
+from catapult_sim.core.seed import DEMO_COMPANY
+from catapult_sim.core.store import Store
+from catapult_sim.delivery.chaos import Chaos
+from catapult_sim.delivery.dispatcher import Dispatcher
+from catapult_sim.delivery.policy import RetryPolicy
+from catapult_sim.delivery.tls import client_ssl
+from catapult_sim.errors import CatapultError
+from catapult_sim.settings import Settings
 
 
 class CallbackEngine:

@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-from simulator.core.outbox import Delivery
-from simulator.delivery.chaos import Chaos
+from catapult_sim.core.outbox import Delivery
+from catapult_sim.delivery.chaos import Chaos
 
 log = logging.getLogger("catapult_sim.delivery")
 REORDER_HOLD = 0.1  # how long a partial reorder window waits for more deliveries (wall seconds)

@@ -5,7 +5,7 @@ It runs its own event loop in a background thread, on 127.0.0.1 and port 0 (a fr
 told otherwise. ``catapult-sim deliveries receiver`` runs one in the foreground.
 
 :class:`Received` and :class:`Recording` (a thread-safe log of requests that a test can wait on) are
-shared with ``simulator.testing.inbox.CallbackInbox``, the http.server-based receiver of the pytest
+shared with ``catapult_sim.testing.inbox.CallbackInbox``, the http.server-based receiver of the pytest
 plugin.
 """
 

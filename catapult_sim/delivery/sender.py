@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from simulator import __version__
-from simulator.core import callback_payloads as payloads
-from simulator.core.outbox import AttemptRecord, Delivery
-from simulator.delivery.chaos import Plan
+from catapult_sim import __version__
+from catapult_sim.core import callback_payloads as payloads
+from catapult_sim.core.outbox import AttemptRecord, Delivery
+from catapult_sim.delivery.chaos import Plan
 
 EXCERPT_BYTES = 2048
 MAX_HEADERS = 50

@@ -12,11 +12,11 @@ from typing import Any
 
 import anyio
 
-from simulator.core.faults import FaultRule
-from simulator.core.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, PathTable, pack_headers
-from simulator.errors import Code
-from simulator.middleware import wire
-from simulator.sim import Simulator
+from catapult_sim.core.faults import FaultRule
+from catapult_sim.core.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, PathTable, pack_headers
+from catapult_sim.errors import Code
+from catapult_sim.middleware import wire
+from catapult_sim.sim import Simulator
 
 PREFIX = "/companies/"
 

@@ -1,4 +1,4 @@
-"""One builder per payload type: a :class:`~simulator.testing.factories.PayloadFactory` → a payload."""
+"""One builder per payload type: a :class:`~catapult_sim.testing.factories.PayloadFactory` → a payload."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import string
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from simulator.core import mdn as mdns
-from simulator.core import views
-from simulator.core.callbacks import Registration
-from simulator.core.clock import stamp
-from simulator.core.models import SubscriptionList
-from simulator.testing import payloads
-from simulator.testing.payloads import CALLBACK_TYPES, OPTIONS, SELECTOR_KEY
+from catapult_sim.core import mdn as mdns
+from catapult_sim.core import views
+from catapult_sim.core.callbacks import Registration
+from catapult_sim.core.clock import stamp
+from catapult_sim.core.models import SubscriptionList
+from catapult_sim.testing import payloads
+from catapult_sim.testing.payloads import CALLBACK_TYPES, OPTIONS, SELECTOR_KEY
 
 if TYPE_CHECKING:
-    from simulator.testing.factories import PayloadFactory
+    from catapult_sim.testing.factories import PayloadFactory
 
 Builder = Callable[["PayloadFactory"], dict[str, Any]]
 HOOK = "https://crm.example.com/hooks/vibes"

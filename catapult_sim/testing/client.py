@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
 
 
 class CatapultClient:

@@ -25,10 +25,10 @@ from typing import Any
 
 from faker import Faker
 
-from simulator.core.clock import stamp
-from simulator.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription
-from simulator.testing import payloads
-from simulator.testing.payloads import OPTIONS
+from catapult_sim.core.clock import stamp
+from catapult_sim.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription
+from catapult_sim.testing import payloads
+from catapult_sim.testing.payloads import OPTIONS
 
 KNOBS = ("company", "opt_out_reason", "status", "list_id", "acquisition_id", "callback_type", "mdn",
          "external_person_id")  # fmt: skip
@@ -44,7 +44,7 @@ _ALNUM = string.ascii_uppercase + string.digits
 
 
 class PayloadFactory:
-    """Makes payloads of every type in :data:`simulator.testing.payloads.PAYLOAD_TYPES`."""
+    """Makes payloads of every type in :data:`catapult_sim.testing.payloads.PAYLOAD_TYPES`."""
 
     def __init__(
         self,
@@ -185,7 +185,7 @@ class PayloadFactory:
     # -- payloads ------------------------------------------------------------------------------
 
     def _build(self, kind: str) -> dict[str, Any]:
-        from simulator.testing.builders import BUILDERS  # the builders take a factory
+        from catapult_sim.testing.builders import BUILDERS  # the builders take a factory
 
         return BUILDERS[kind](self)
 

@@ -7,7 +7,7 @@ The pytest plugin's ``catapult`` fixture is one of these; it works without pytes
         catapult.sign_up("+12135551234", campaign="DemoSOI1")
 
 Every shortcut is one documented HTTP call (the Catapult API or ``/_sim``, see docs/control-api.md);
-a call that fails raises :class:`~simulator.testing.client.SimError` (an ``AssertionError``) with
+a call that fails raises :class:`~catapult_sim.testing.client.SimError` (an ``AssertionError``) with
 the simulator's answer.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
-from simulator.testing.client import CatapultClient, SimClient, SimError
+from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+from catapult_sim.testing.client import CatapultClient, SimClient, SimError
 
 _NATIONAL = re.compile(r"[0-9]{10}")
 NEAR_MISSES = 3  # how many near misses an assert_requested failure shows

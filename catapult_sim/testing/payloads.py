@@ -1,19 +1,19 @@
 """Records → wire payloads, shared by the Hypothesis strategies and the Faker factories.
 
 Nothing here invents a shape: persons, subscriptions, lists, campaigns and participants are rendered
-by :mod:`simulator.core.views`, callback bodies by :mod:`simulator.core.callback_payloads` and
-registrations by :func:`simulator.core.callbacks.render`, exactly as the running simulator does.
+by :mod:`catapult_sim.core.views`, callback bodies by :mod:`catapult_sim.core.callback_payloads` and
+registrations by :func:`catapult_sim.core.callbacks.render`, exactly as the running simulator does.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from simulator.core import callback_payloads, views
-from simulator.core.callbacks import Registration, render
-from simulator.core.clock import wire
-from simulator.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription
-from simulator.core.seed import DEMO_TEMPLATE, normalize_options
+from catapult_sim.core import callback_payloads, views
+from catapult_sim.core.callbacks import Registration, render
+from catapult_sim.core.clock import wire
+from catapult_sim.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription
+from catapult_sim.core.seed import DEMO_TEMPLATE, normalize_options
 
 __all__ = ["CALLBACK_TYPES", "OPT_OUT_REASONS", "PAYLOAD_TYPES", "schema_of"]
 
@@ -36,7 +36,7 @@ SELECTOR_KEY = {
 ADDED_STATUSES = ("PENDING", "SUBSCRIBED")  # fact sheet §5.5
 CHANGED_STATUSES = ("CONFIRMED", "REJECTED")
 
-# Every payload type: its name on the command line and in fixtures → its schema in simulator/schemas.
+# Every payload type: its name on the command line and in fixtures → its schema in catapult_sim/schemas.
 PAYLOAD_TYPES: dict[str, str] = {
     "person-request": "person-request",
     "person-response": "person-response",

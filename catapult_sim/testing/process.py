@@ -33,7 +33,7 @@ def serve_process(
     ``capture_stderr`` its standard error is a pipe the caller may read (else it is discarded).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("CATAPULT_SIM_")}
-    cmd = [sys.executable, "-m", "simulator", "serve", "--port", "0", *args]
+    cmd = [sys.executable, "-m", "catapult_sim", "serve", "--port", "0", *args]
     stderr = subprocess.PIPE if capture_stderr else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
     try:

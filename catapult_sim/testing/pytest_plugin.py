@@ -2,7 +2,7 @@
 
 Fixtures (docs/pytest-plugin.md):
 
-- ``catapult``: a :class:`~simulator.testing.handle.Catapult` for this test — a company key of the
+- ``catapult``: a :class:`~catapult_sim.testing.handle.Catapult` for this test — a company key of the
   test's own on a simulator shared by the session (one per xdist worker), so tests are isolated
   without a restart. ``catapult.api`` is a Catapult API client, ``catapult.sim`` the control client,
   and it has shortcuts: ``connect``, ``sign_up``, ``confirm``, ``stop``, ``advance``,
@@ -12,7 +12,7 @@ Fixtures (docs/pytest-plugin.md):
 
 Options: ``--catapult-retry-preset`` / ini ``catapult_retry_preset`` (default ``fast``) and
 ``--catapult-seed-file`` / ini ``catapult_seed_file`` for the simulator the fixtures start; for the
-provider contract suite (``pytest --pyargs contract_tests``): ``--catapult-target``,
+provider contract suite (``pytest --pyargs catapult_sim.testing.contract``): ``--catapult-target``,
 ``--catapult-company``, ``--catapult-user``, ``--catapult-password``, ``--catapult-allow-destructive``.
 
 Importing this module imports nothing but pytest: the simulator loads when a fixture is first used.
@@ -32,9 +32,9 @@ import pytest
 if TYPE_CHECKING:
     import httpx
 
-    from simulator.testing.handle import Catapult
-    from simulator.testing.inbox import CallbackInbox
-    from simulator.testing.server import RunningServer
+    from catapult_sim.testing.handle import Catapult
+    from catapult_sim.testing.inbox import CallbackInbox
+    from catapult_sim.testing.server import RunningServer
 
 _counter = itertools.count(1)
 # Company keys are unique per worker and per run, so two runs (or workers) sharing a simulator never
@@ -97,9 +97,9 @@ def _seed_file(config: pytest.Config) -> str | None:
 @pytest.fixture(scope="session")
 def catapult_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     """A simulator served on 127.0.0.1 (a free port) for the whole session (per xdist worker)."""
-    from simulator.app import create_app
-    from simulator.settings import Settings
-    from simulator.testing.server import serve_in_thread
+    from catapult_sim.app import create_app
+    from catapult_sim.settings import Settings
+    from catapult_sim.testing.server import serve_in_thread
 
     config = request.config
     preset = config.getoption("--catapult-retry-preset") or str(config.getini("catapult_retry_preset"))
@@ -123,7 +123,7 @@ def _catapult_http(catapult_server: RunningServer) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def _catapult_login(request: pytest.FixtureRequest) -> tuple[str, str]:
     """The user name and password a company provisioned from the seed template gets."""
-    from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME, load_seed
+    from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME, load_seed
 
     template = load_seed(_seed_file(request.config)).get("template") or {}
     return str(template.get("username", DEMO_USERNAME)), str(template.get("password", DEMO_PASSWORD))
@@ -134,7 +134,7 @@ def catapult(
     catapult_server: RunningServer, _catapult_http: httpx.Client, _catapult_login: tuple[str, str]
 ) -> Iterator[Catapult]:
     """A company of this test's own on the session's simulator (provisioned from the seed template)."""
-    from simulator.testing.handle import Catapult
+    from catapult_sim.testing.handle import Catapult
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     user, password = _catapult_login
@@ -152,8 +152,8 @@ def catapult(
 
 @pytest.fixture
 def callback_inbox() -> Iterator[CallbackInbox]:
-    """A real HTTP receiver on 127.0.0.1 for callbacks; see :class:`simulator.testing.inbox.CallbackInbox`."""
-    from simulator.testing.inbox import CallbackInbox
+    """A real HTTP receiver on 127.0.0.1 for callbacks; see :class:`catapult_sim.testing.inbox.CallbackInbox`."""
+    from catapult_sim.testing.inbox import CallbackInbox
 
     with CallbackInbox() as inbox:
         yield inbox

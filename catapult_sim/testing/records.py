@@ -1,6 +1,6 @@
 """Hypothesis strategies for the atoms (MDNs, ids, times, custom fields) and core records.
 
-Used by :mod:`simulator.testing.strategies`, which renders these records into wire payloads.
+Used by :mod:`catapult_sim.testing.strategies`, which renders these records into wire payloads.
 
 """
 
@@ -11,10 +11,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from simulator.core.clock import stamp
-from simulator.core.models import Campaign, Participant, Person, Subscription
-from simulator.testing import payloads
-from simulator.testing.payloads import OPT_OUT_REASONS, OPTIONS
+from catapult_sim.core.clock import stamp
+from catapult_sim.core.models import Campaign, Participant, Person, Subscription
+from catapult_sim.testing import payloads
+from catapult_sim.testing.payloads import OPT_OUT_REASONS, OPTIONS
 
 Strategy = st.SearchStrategy
 COMPANIES = ("demo", "acme")

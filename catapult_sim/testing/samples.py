@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.core.models import OPT_OUT_REASONS
-from simulator.testing.factories import PayloadFactory
-from simulator.testing.payloads import CALLBACK_TYPES, PAYLOAD_TYPES, schema_of
+from catapult_sim.core.models import OPT_OUT_REASONS
+from catapult_sim.testing.factories import PayloadFactory
+from catapult_sim.testing.payloads import CALLBACK_TYPES, PAYLOAD_TYPES, schema_of
 
 INDEX = "index.json"
 

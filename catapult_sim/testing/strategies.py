@@ -2,12 +2,12 @@
 
 Each generates realistic values (valid MDNs for both API versions, UUID person keys, ordered
 timestamps, the demo company's custom fields) and renders them with the simulator's own renderers
-(:mod:`simulator.testing.payloads`), so whatever they produce validates against ``simulator/schemas``.
+(:mod:`catapult_sim.testing.payloads`), so whatever they produce validates against ``catapult_sim/schemas``.
 Choices are drawn with ``sampled_from`` and ``fixed_dictionaries(optional=...)``, which shrink towards
 the first option and the fewest optional fields::
 
     from hypothesis import given
-    from simulator.testing import strategies as cs
+    from catapult_sim.testing import strategies as cs
 
     @given(cs.callbacks("subscription_removed", api_version=1, opt_out_reason="disconnect"))
     def test_my_receiver(body): ...
@@ -22,13 +22,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from simulator.core import views
-from simulator.core.callbacks import Registration
-from simulator.core.clock import stamp
-from simulator.core.models import SubscriptionList
-from simulator.testing import payloads
-from simulator.testing.payloads import CALLBACK_TYPES, OPT_OUT_REASONS, OPTIONS, SELECTOR_KEY
-from simulator.testing.records import (
+from catapult_sim.core import views
+from catapult_sim.core.callbacks import Registration
+from catapult_sim.core.clock import stamp
+from catapult_sim.core.models import SubscriptionList
+from catapult_sim.testing import payloads
+from catapult_sim.testing.payloads import CALLBACK_TYPES, OPT_OUT_REASONS, OPTIONS, SELECTOR_KEY
+from catapult_sim.testing.records import (
     COMPANIES,
     FIRST_NAMES,
     LAST_NAMES,

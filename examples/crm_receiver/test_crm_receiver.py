@@ -12,9 +12,9 @@ import httpx
 import pytest
 from crm import Subscriptions, create_app
 
-from simulator.testing.handle import Catapult
-from simulator.testing.inbox import CallbackInbox
-from simulator.testing.server import serve_in_thread
+from catapult_sim.testing.handle import Catapult
+from catapult_sim.testing.inbox import CallbackInbox
+from catapult_sim.testing.server import serve_in_thread
 
 MDN = "+12135551234"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from crm import create_app
 
-from simulator.testing.receiver_suite import NAMES, PASS, Options, run_suite
-from simulator.testing.server import serve_in_thread
+from catapult_sim.testing.receiver_suite import NAMES, PASS, Options, run_suite
+from catapult_sim.testing.server import serve_in_thread
 
 
 def test_the_crm_receiver_passes_every_check_of_the_receiver_suite() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from simulator import schemas
+from catapult_sim import schemas
 
 WIRE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$")
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from simulator.core.seed import DEMO_PASSWORD, DEMO_USERNAME
-from simulator.testing.client import CatapultClient, SimClient
+from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+from catapult_sim.testing.client import CatapultClient, SimClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +40,9 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     url = opt("--catapult-target")
     server = None
     if url is None:
-        from simulator.app import create_app
-        from simulator.settings import Settings
-        from simulator.testing.server import start_in_thread
+        from catapult_sim.app import create_app
+        from catapult_sim.settings import Settings
+        from catapult_sim.testing.server import start_in_thread
 
         server = start_in_thread(create_app(Settings()))
         url = server.url

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from contract_tests._checks import error
-from contract_tests.conftest import Target
+from catapult_sim.testing.contract._checks import error
+from catapult_sim.testing.contract.conftest import Target
 
 
 def test_missing_credentials_are_refused(target: Target) -> None:

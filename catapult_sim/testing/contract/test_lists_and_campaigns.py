@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contract_tests._checks import SINGLE_LIST, SINGLE_OPT_IN, error, ok
-from simulator.testing.client import CatapultClient
+from catapult_sim.testing.client import CatapultClient
+from catapult_sim.testing.contract._checks import SINGLE_LIST, SINGLE_OPT_IN, error, ok
 
 
 def test_lists_are_an_array_of_lists(api: CatapultClient) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests._checks import WIRE_TIME, error, national, ok
-from simulator.testing.client import CatapultClient
+from catapult_sim.testing.client import CatapultClient
+from catapult_sim.testing.contract._checks import WIRE_TIME, error, national, ok
 
 pytestmark = pytest.mark.destructive
 PERSONS = "/mobiledb/persons"

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests._checks import DOUBLE_LIST, DOUBLE_OPT_IN, SINGLE_LIST, SINGLE_OPT_IN, error, ok
-from simulator.testing.client import CatapultClient, SimClient
+from catapult_sim.testing.client import CatapultClient, SimClient
+from catapult_sim.testing.contract._checks import (
+    DOUBLE_LIST,
+    DOUBLE_OPT_IN,
+    SINGLE_LIST,
+    SINGLE_OPT_IN,
+    error,
+    ok,
+)
 
 pytestmark = pytest.mark.destructive
 

@@ -5,14 +5,14 @@ named checks (``valid_bodies``, ``duplicate_event_id``, ``unknown_fields``, ``md
 ``content_types``, ``methods``, ``unicode``, ``burst``), each a pass or a fail with the request that
 shows it. See docs/receiver-suite.md. From Python::
 
-    from simulator.testing.receiver_suite import Options, run_suite
+    from catapult_sim.testing.receiver_suite import Options, run_suite
 
     report = run_suite(Options("http://127.0.0.1:8000/hooks/vibes", examples=10))
     print(report.text())
     assert report.passed
 
 From the command line: ``catapult-sim check-receiver URL``; from pytest:
-``pytest --pyargs contract_tests.receiver --catapult-receiver URL``.
+``pytest --pyargs catapult_sim.testing.contract.receiver --catapult-receiver URL``.
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
-    from simulator.testing.receiver_suite.config import (
+    from catapult_sim.testing.receiver_suite.config import (
         DEFAULT_BUDGET,
         RECEIVER_TYPES,
         Options,
         OptionsError,
         from_env,
     )
-    from simulator.testing.receiver_suite.registry import CHECKS, NAMES, Check
-    from simulator.testing.receiver_suite.report import Report
-    from simulator.testing.receiver_suite.results import FAIL, PASS, SKIP, CheckResult
-    from simulator.testing.receiver_suite.runner import Suite, run_suite
-    from simulator.testing.receiver_suite.transport import Exchange, Unreachable
+    from catapult_sim.testing.receiver_suite.registry import CHECKS, NAMES, Check
+    from catapult_sim.testing.receiver_suite.report import Report
+    from catapult_sim.testing.receiver_suite.results import FAIL, PASS, SKIP, CheckResult
+    from catapult_sim.testing.receiver_suite.runner import Suite, run_suite
+    from catapult_sim.testing.receiver_suite.transport import Exchange, Unreachable
 
 # Names load on first use, so that ``catapult-sim`` (which reads the defaults in ``config`` to build
 # its parser) does not pay for Hypothesis and the checks on every command.

@@ -1,6 +1,6 @@
 """The bodies the fixed checks send, and the changes each check makes to them.
 
-Base bodies come from the seeded Faker factory (:class:`simulator.testing.factories.PayloadFactory`,
+Base bodies come from the seeded Faker factory (:class:`catapult_sim.testing.factories.PayloadFactory`,
 ``en_US``: plain ASCII names), so a check changes one thing at a time. Every request gets a fresh
 ``event_id``: only ``duplicate_event_id`` ever repeats one.
 """
@@ -13,7 +13,7 @@ import string
 from collections.abc import Iterator
 from typing import Any
 
-from simulator.testing.factories import PayloadFactory
+from catapult_sim.testing.factories import PayloadFactory
 
 _EVENT_ID = string.ascii_uppercase + string.digits
 _fresh = random.SystemRandom()

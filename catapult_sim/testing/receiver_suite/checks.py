@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.testing.receiver_suite import bodies as b
-from simulator.testing.receiver_suite.config import Options
-from simulator.testing.receiver_suite.results import (
+from catapult_sim.testing.receiver_suite import bodies as b
+from catapult_sim.testing.receiver_suite.config import Options
+from catapult_sim.testing.receiver_suite.results import (
     FAIL,
     PASS,
     SKIP,
@@ -23,7 +23,7 @@ from simulator.testing.receiver_suite.results import (
     problem,
     seconds,
 )
-from simulator.testing.receiver_suite.transport import Exchange, Request, Transport
+from catapult_sim.testing.receiver_suite.transport import Exchange, Request, Transport
 
 
 @dataclass(slots=True)

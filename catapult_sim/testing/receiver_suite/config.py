@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from simulator.delivery.policy import PRESET_TIMEOUTS
-from simulator.delivery.tls import client_ssl
+from catapult_sim.delivery.policy import PRESET_TIMEOUTS
+from catapult_sim.delivery.tls import client_ssl
 
 # The simulator's own per-attempt timeout for the default "vibes" retry preset (docs/delivery-contract.md:
 # 2 s, the figure Vibes publishes for its Connect callback services): an answer later than this is
@@ -59,7 +59,7 @@ class Options:
     shrink_time: float = DEFAULT_SHRINK_TIME
     ca_file: str | None = None  # an https receiver's CA (PEM), trusted besides the system's
     insecure: bool = False  # do not verify an https receiver's certificate
-    # What the requests check an https receiver's certificate with (simulator/delivery/tls.py): made
+    # What the requests check an https receiver's certificate with (catapult_sim/delivery/tls.py): made
     # once from ca_file and insecure, so the CA file is read once.
     tls: ssl.SSLContext | bool = field(init=False, repr=False, compare=False)
 

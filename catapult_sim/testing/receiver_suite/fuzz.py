@@ -1,7 +1,7 @@
 """``valid_bodies``: Hypothesis-generated callbacks of every chosen type and API version.
 
-Bodies come from :func:`simulator.testing.strategies.callbacks`, so they are valid by construction
-(they validate against ``simulator/schemas``). Each (type, version) pair is one Hypothesis run with
+Bodies come from :func:`catapult_sim.testing.strategies.callbacks`, so they are valid by construction
+(they validate against ``catapult_sim/schemas``). Each (type, version) pair is one Hypothesis run with
 the same seed: ``examples`` bodies, no example database, no deadline (the budget is checked on the
 answer instead). When a body fails, Hypothesis shrinks it and the smallest failing body is reported.
 
@@ -21,12 +21,12 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.errors import Flaky
 
-from simulator.core.store import dumps
-from simulator.testing import strategies as cs
-from simulator.testing.receiver_suite import bodies as b
-from simulator.testing.receiver_suite.checks import Context
-from simulator.testing.receiver_suite.results import FAIL, PASS, CheckResult, seconds
-from simulator.testing.receiver_suite.transport import Exchange, Request
+from catapult_sim.core.store import dumps
+from catapult_sim.testing import strategies as cs
+from catapult_sim.testing.receiver_suite import bodies as b
+from catapult_sim.testing.receiver_suite.checks import Context
+from catapult_sim.testing.receiver_suite.results import FAIL, PASS, CheckResult, seconds
+from catapult_sim.testing.receiver_suite.transport import Exchange, Request
 
 NAME = "valid_bodies"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.testing.receiver_suite import checks
-from simulator.testing.receiver_suite.checks import CheckFn
-from simulator.testing.receiver_suite.fuzz import valid_bodies
+from catapult_sim.testing.receiver_suite import checks
+from catapult_sim.testing.receiver_suite.checks import CheckFn
+from catapult_sim.testing.receiver_suite.fuzz import valid_bodies
 
 
 @dataclass(slots=True, frozen=True)

@@ -9,10 +9,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from simulator.testing.receiver_suite.config import Options
-from simulator.testing.receiver_suite.registry import CHECKS
-from simulator.testing.receiver_suite.results import FAIL, SKIP, CheckResult, consequence, seconds
-from simulator.testing.receiver_suite.transport import Exchange
+from catapult_sim.testing.receiver_suite.config import Options
+from catapult_sim.testing.receiver_suite.registry import CHECKS
+from catapult_sim.testing.receiver_suite.results import FAIL, SKIP, CheckResult, consequence, seconds
+from catapult_sim.testing.receiver_suite.transport import Exchange
 
 EXCERPT_CHARS = 500
 WIDTH = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simulator.testing.receiver_suite.transport import Exchange
+from catapult_sim.testing.receiver_suite.transport import Exchange
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from simulator.testing.receiver_suite.bodies import Bodies
-from simulator.testing.receiver_suite.checks import Context
-from simulator.testing.receiver_suite.config import Options, selected
-from simulator.testing.receiver_suite.registry import CHECKS, NAMES
-from simulator.testing.receiver_suite.report import Report
-from simulator.testing.receiver_suite.results import CheckResult
-from simulator.testing.receiver_suite.transport import Transport, preflight
+from catapult_sim.testing.receiver_suite.bodies import Bodies
+from catapult_sim.testing.receiver_suite.checks import Context
+from catapult_sim.testing.receiver_suite.config import Options, selected
+from catapult_sim.testing.receiver_suite.registry import CHECKS, NAMES
+from catapult_sim.testing.receiver_suite.report import Report
+from catapult_sim.testing.receiver_suite.results import CheckResult
+from catapult_sim.testing.receiver_suite.transport import Transport, preflight
 
 
 class Suite:

@@ -1,8 +1,8 @@
 """Sending callbacks to the receiver exactly as the simulator's dispatcher does.
 
-Every request is built by :func:`simulator.delivery.sender.outgoing` (so it carries the same
+Every request is built by :func:`catapult_sim.delivery.sender.outgoing` (so it carries the same
 ``User-Agent`` and ``X-Catapult-Sim-*`` headers as a real delivery) and sent by
-:func:`simulator.delivery.sender.send` (aiohttp, redirects not followed, a 2 KiB answer excerpt), on an
+:func:`catapult_sim.delivery.sender.send` (aiohttp, redirects not followed, a 2 KiB answer excerpt), on an
 event loop of the transport's own in a background thread, so the synchronous checks (and Hypothesis)
 can call it from anywhere, even from inside a running event loop.
 """
@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from simulator.core.outbox import Delivery
-from simulator.core.store import dumps
-from simulator.delivery import sender
+from catapult_sim.core.outbox import Delivery
+from catapult_sim.core.store import dumps
+from catapult_sim.delivery import sender
 
 T = TypeVar("T")
 # Names the check that sent a request, so a receiver's logs can tell suite traffic apart.

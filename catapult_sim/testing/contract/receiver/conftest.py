@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from simulator.testing.receiver_suite import OptionsError, Suite, Unreachable, from_env
+from catapult_sim.testing.receiver_suite import OptionsError, Suite, Unreachable, from_env
 
 
 @pytest.fixture(autouse=True)

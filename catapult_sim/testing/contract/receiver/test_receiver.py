@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.testing.receiver_suite import FAIL, NAMES, SKIP, Suite
-from simulator.testing.receiver_suite.report import failure_block
+from catapult_sim.testing.receiver_suite import FAIL, NAMES, SKIP, Suite
+from catapult_sim.testing.receiver_suite.report import failure_block
 
 pytestmark = pytest.mark.skipif(
     "not config.getoption('--catapult-receiver', None)",
