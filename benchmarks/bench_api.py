@@ -248,9 +248,7 @@ def report(results: dict[str, dict[str, Result]]) -> bool:
         errors = sum(r.errors for r in by.values())
         verdict = "PASS" if ratio >= floor and errors == 0 else "FAIL"
         note = f" ({errors} failed requests)" if errors else ""
-        print(
-            f"{endpoint:<12} {'ratio':<10} {ratio:>9.3f}   catapult_sim/bare, floor {floor:.2f}: {verdict}{note}"
-        )
+        print(f"{endpoint:<12} {'ratio':<10} {ratio:>9.3f}   catapult_sim/bare, floor {floor:.2f}: {verdict}{note}")
         ok = ok and verdict == "PASS"
     return ok
 

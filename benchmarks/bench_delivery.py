@@ -185,9 +185,7 @@ def bodies_since(sim: Simulator, after: int) -> list[tuple[str, float]]:
     """(body, epoch seconds the delivery was written) of every delivery after id ``after``."""
     with sim.store.read() as tx:
         rows = tx.all("SELECT body, created_at FROM deliveries WHERE id>? ORDER BY id", (after,))
-    return [
-        (r["body"], datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")).timestamp()) for r in rows
-    ]
+    return [(r["body"], datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")).timestamp()) for r in rows]
 
 
 async def run(args: argparse.Namespace, port: int) -> dict[str, tuple[Result, Result]]:

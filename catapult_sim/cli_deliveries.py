@@ -63,9 +63,7 @@ def add_serve_flags(p: argparse.ArgumentParser) -> None:
 def add_delivery_commands(sub: Any) -> None:
     url = os.environ.get("CATAPULT_SIM_URL", DEFAULT_URL)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--url", default=url, help=f"simulator base URL (default {url}; env CATAPULT_SIM_URL)"
-    )
+    common.add_argument("--url", default=url, help=f"simulator base URL (default {url}; env CATAPULT_SIM_URL)")
     _deliveries(sub, common)
     _chaos(sub, common)
     _callbacks(sub, common)
@@ -175,9 +173,7 @@ def _receiver(a: argparse.Namespace) -> int:
         body = got.json
         what = body.get("callback_type") if isinstance(body, dict) else None
         attempt = body.get("delivery_attempt") if isinstance(body, dict) else None
-        print(
-            f"--- {got.method} {got.path}  {what}  delivery_attempt={attempt}  -> {answer.status}", flush=True
-        )
+        print(f"--- {got.method} {got.path}  {what}  delivery_attempt={attempt}  -> {answer.status}", flush=True)
         print(
             json.dumps(body, indent=2) if body is not None else got.body.decode("utf-8", "replace"),
             flush=True,
@@ -212,9 +208,7 @@ def _chaos(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_chaos_set)
     p = group.add_parser("clear", parents=[common], help="remove every rule (or --destination's)")
     p.add_argument("--destination")
-    p.set_defaults(
-        handler=lambda a: _request(a, "DELETE", "/_sim/chaos", params=_only(destination=a.destination))
-    )
+    p.set_defaults(handler=lambda a: _request(a, "DELETE", "/_sim/chaos", params=_only(destination=a.destination)))
 
 
 def _chaos_set(a: argparse.Namespace) -> int:

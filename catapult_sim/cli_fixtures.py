@@ -23,20 +23,14 @@ def add_fixture_commands(sub: Any) -> None:
     p = sub.add_parser("openapi", help="print or write the OpenAPI 3.1 document")
     p.add_argument("--out", help="file to write (default: stdout)")
     p.set_defaults(handler=_openapi)
-    fixtures = sub.add_parser("fixtures", help="generate seeded sample payloads").add_subparsers(
-        metavar="ACTION"
-    )
+    fixtures = sub.add_parser("fixtures", help="generate seeded sample payloads").add_subparsers(metavar="ACTION")
     g = fixtures.add_parser("generate", help="generate payloads of one type or all")
-    g.add_argument(
-        "--type", default="all", help="payload type (subscription_removed, person-response, ...) or all"
-    )
+    g.add_argument("--type", default="all", help="payload type (subscription_removed, person-response, ...) or all")
     g.add_argument("--count", type=_count, default=1, help="payloads per type (default 1)")
     g.add_argument("--seed", default="0", help="seed; the same seed and options give identical output")
     g.add_argument("--api-version", type=int, choices=(1, 2), default=2, help="MDN form (default 2: E.164)")
     g.add_argument("--locale", default="en_US", help="Faker locale for names and numbers (default en_US)")
-    g.add_argument(
-        "--format", choices=("json", "jsonl"), default="json", help="a JSON array, or one per line"
-    )
+    g.add_argument("--format", choices=("json", "jsonl"), default="json", help="a JSON array, or one per line")
     g.add_argument("--out", help="directory: one <type>.json or <type>.jsonl per type (default: stdout)")
     g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override (repeatable)")
     g.add_argument("--validate", choices=("first", "all", "none"), default="first",

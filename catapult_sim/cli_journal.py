@@ -35,17 +35,13 @@ def add_serve_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="send Retry-After with 429 answers (Vibes documents none)",
     )
-    p.add_argument(
-        "--journal-cap", type=int, metavar="N", help="requests kept in the journal (default 10000)"
-    )
+    p.add_argument("--journal-cap", type=int, metavar="N", help="requests kept in the journal (default 10000)")
 
 
 def add_commands(sub: Any) -> None:
     url = os.environ.get("CATAPULT_SIM_URL", DEFAULT_URL)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--url", default=url, help=f"simulator base URL (default {url}; env CATAPULT_SIM_URL)"
-    )
+    common.add_argument("--url", default=url, help=f"simulator base URL (default {url}; env CATAPULT_SIM_URL)")
     _journal_commands(sub, common)
     _fault_commands(sub, common)
     _rate_limit_commands(sub, common)
@@ -53,9 +49,7 @@ def add_commands(sub: Any) -> None:
 
 def _filters(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
     p.add_argument("--method", help="GET, POST, PUT or DELETE")
-    p.add_argument(
-        "--path", help="a template (/mobiledb/persons/{person_key}), a glob (*/subscriptions) or a path"
-    )
+    p.add_argument("--path", help="a template (/mobiledb/persons/{person_key}), a glob (*/subscriptions) or a path")
     p.add_argument("--company", "-c", help="company key")
     p.add_argument("--status", help="a status (503), a class (5xx) or none")
     p.add_argument("--since", help="ISO-8601 time")
@@ -76,18 +70,14 @@ def _journal_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     actions = journal.add_subparsers(metavar="ACTION")
     p = actions.add_parser("list", parents=[common], help="list requests, oldest first")
     _filters(p)
-    p.set_defaults(
-        handler=lambda a: _request(a, "GET", "/_sim/journal", params=_params(a, (*FILTERS, "limit")))
-    )
+    p.set_defaults(handler=lambda a: _request(a, "GET", "/_sim/journal", params=_params(a, (*FILTERS, "limit"))))
     p = actions.add_parser("count", parents=[common], help="count requests")
     _filters(p, limit=False)
     p.set_defaults(handler=lambda a: _request(a, "GET", "/_sim/journal/count", params=_params(a, FILTERS)))
     p = actions.add_parser("clear", parents=[common], help="forget the journal (company data stays)")
     p.add_argument("--company", "-c", help="only this company's requests")
     p.set_defaults(handler=lambda a: _request(a, "DELETE", "/_sim/journal", params=_params(a, ("company",))))
-    p = actions.add_parser(
-        "verify", parents=[common], help="exit 0 if matching requests came N times, else 1"
-    )
+    p = actions.add_parser("verify", parents=[common], help="exit 0 if matching requests came N times, else 1")
     p.add_argument("--method")
     p.add_argument("--path", help="template, glob or path, as for list")
     p.add_argument("--company", "-c")
@@ -138,9 +128,7 @@ def _fault_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--path", help="only this path template, e.g. /mobiledb/persons")
     p.add_argument("--fault", choices=KINDS, help="what to do (default: status if --status, else latency)")
     p.add_argument("--status", type=int, help="answer this status (status and empty faults)")
-    p.add_argument(
-        "--code", help="the envelope's error code: a number or a name like MDNHASCONFIRMATIONBLOCK"
-    )
+    p.add_argument("--code", help="the envelope's error code: a number or a name like MDNHASCONFIRMATIONBLOCK")
     p.add_argument("--message", help="the envelope's error message")
     p.add_argument("--latency-ms", type=float, help="delay before answering")
     p.add_argument("--jitter-ms", type=float, help="random +/- spread of the delay")

@@ -30,8 +30,7 @@ def add_receiver_command(sub: Any) -> None:
         type=float,
         default=c.DEFAULT_BUDGET,
         metavar="S",
-        help=f"seconds each answer may take (default {c.DEFAULT_BUDGET:g}: the simulator's "
-        "per-attempt timeout)",
+        help=f"seconds each answer may take (default {c.DEFAULT_BUDGET:g}: the simulator's per-attempt timeout)",
     )
     p.add_argument(
         "--examples",
@@ -87,9 +86,7 @@ def add_receiver_command(sub: Any) -> None:
     p.add_argument("--skip", action="append", default=[], metavar="NAME", help="skip this check (repeatable)")
     p.add_argument("--list-checks", action="store_true", help="list the checks and exit")
     p.add_argument("--report", choices=("text", "junit"), default="text", help="report format (default text)")
-    p.add_argument(
-        "--report-file", metavar="PATH", help="write the report here (the text report still prints)"
-    )
+    p.add_argument("--report-file", metavar="PATH", help="write the report here (the text report still prints)")
     p.add_argument(
         "--header",
         dest="headers",

@@ -57,9 +57,7 @@ def _company(p: argparse.ArgumentParser) -> None:
 def add_control_commands(sub: Any) -> None:
     url = os.environ.get("CATAPULT_SIM_URL", DEFAULT_URL)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--url", default=url, help=f"simulator base URL (default {url}; env CATAPULT_SIM_URL)"
-    )
+    common.add_argument("--url", default=url, help=f"simulator base URL (default {url}; env CATAPULT_SIM_URL)")
 
     p = sub.add_parser("health", parents=[common], help="check that a simulator is up")
     p.set_defaults(handler=lambda a: _request(a, "GET", "/_sim/health"))
@@ -117,9 +115,7 @@ def _simulate_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("text")
     p.set_defaults(handler=post("/sms/reply", lambda a: {"mdn": a.mdn, "text": a.text}))
 
-    p = sim.add_parser(
-        "stop", parents=[common], help="the subscriber texts STOP (user_opt_out on every list)"
-    )
+    p = sim.add_parser("stop", parents=[common], help="the subscriber texts STOP (user_opt_out on every list)")
     _company(p)
     p.add_argument("mdn")
     p.set_defaults(handler=post("/sms/reply", lambda a: {"mdn": a.mdn, "text": "STOP"}))
@@ -157,23 +153,17 @@ def _simulate_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         _company(p)
         p.add_argument("acquisition_id")
         _add_who(p, mdn_positional=True)
-        p.set_defaults(
-            handler=post((lambda act: lambda a: f"/participants/{a.acquisition_id}/{act}")(action), _who)
-        )
+        p.set_defaults(handler=post((lambda act: lambda a: f"/participants/{a.acquisition_id}/{act}")(action), _who))
 
 
 def _clock_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    clock = sub.add_parser("clock", help="read or control the simulator's clock").add_subparsers(
-        metavar="ACTION"
-    )
+    clock = sub.add_parser("clock", help="read or control the simulator's clock").add_subparsers(metavar="ACTION")
     p = clock.add_parser("show", parents=[common], help="print the clock")
     p.set_defaults(handler=lambda a: _request(a, "GET", "/_sim/clock"))
     p = clock.add_parser("manual", parents=[common], help="freeze the clock (optionally at --at TIME)")
     p.add_argument("--at")
     p.set_defaults(
-        handler=lambda a: _request(
-            a, "POST", "/_sim/clock", {"mode": "manual", **({"now": a.at} if a.at else {})}
-        )
+        handler=lambda a: _request(a, "POST", "/_sim/clock", {"mode": "manual", **({"now": a.at} if a.at else {})})
     )
     p = clock.add_parser("system", parents=[common], help="return to wall-clock time")
     p.set_defaults(handler=lambda a: _request(a, "POST", "/_sim/clock", {"mode": "system"}))

@@ -317,9 +317,7 @@ def webhooks() -> dict[str, Any]:
                 "responses": {
                     "2XX": {"description": "Accepted."},
                     "4XX": {"description": "Permanent failure: not retried (fact sheet §7.7)."},
-                    "5XX": {
-                        "description": "Transient failure: retried, as are 3XX answers (fact sheet §7.7)."
-                    },
+                    "5XX": {"description": "Transient failure: retried, as are 3XX answers (fact sheet §7.7)."},
                 },
             }
         }

@@ -51,9 +51,7 @@ def validator(name: str) -> Draft202012Validator:
 
 @cache
 def _fast_registry() -> jsonschema_rs.Registry:
-    return jsonschema_rs.Registry(
-        [(s.get("$id", BASE_URI + n + ".json"), s) for n, s in all_schemas().items()]
-    )
+    return jsonschema_rs.Registry([(s.get("$id", BASE_URI + n + ".json"), s) for n, s in all_schemas().items()])
 
 
 @cache

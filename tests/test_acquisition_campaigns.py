@@ -100,16 +100,12 @@ def test_pending_participants_under_v2(client: TestClient, ada: dict[str, Any]) 
     "params",
     [{"mdn": "2135559999"}, {"person_id": "777"}, {"person_id": "abc"}, {"external_person_id": "CRM-404"}],
 )
-def test_pending_participants_empty_when_none(
-    client: TestClient, ada: dict[str, Any], params: dict[str, str]
-) -> None:
+def test_pending_participants_empty_when_none(client: TestClient, ada: dict[str, Any], params: dict[str, str]) -> None:
     r = pending(client, "DemoDOI1", **params)
     assert r.status_code == 200 and r.json() == []  # OAS: empty array when nothing is pending
 
 
-def test_pending_participants_of_another_campaign_are_not_listed(
-    client: TestClient, ada: dict[str, Any]
-) -> None:
+def test_pending_participants_of_another_campaign_are_not_listed(client: TestClient, ada: dict[str, Any]) -> None:
     assert pending(client, "DemoDOI2", mdn="2135551234").json() == []
 
 

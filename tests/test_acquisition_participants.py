@@ -172,9 +172,7 @@ def test_an_existing_person_named_by_id(client: TestClient, by: str) -> None:
 
 
 def test_existing_person_is_merged_not_duplicated(client: TestClient) -> None:
-    person = client.post(
-        P, json={"mobile_phone": {"mdn": "2135551234"}, "custom_fields": {"zip_code": "1"}}
-    ).json()
+    person = client.post(P, json={"mobile_phone": {"mdn": "2135551234"}, "custom_fields": {"zip_code": "1"}}).json()
     r = join(client, "DemoSOI1", {**ADA, "custom_fields": {"first_name": "Ada"}})
     assert r.json()["person"]["person_key"] == person["person_key"]
     merged = client.get(f"{P}/{person['person_key']}").json()

@@ -23,9 +23,7 @@ def settings() -> Settings:
     return Settings(random_seed=1234, clock="manual", start_time=NOW)
 
 
-def body(
-    type_: str = "subscription_added", url: str = "https://crm.example.com/hook", **extra: Any
-) -> dict[str, Any]:
+def body(type_: str = "subscription_added", url: str = "https://crm.example.com/hook", **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"callback_type": type_, "destination": {"url": url}}
     if type_.startswith("subscription_"):
         out[type_] = {"list_id": "1001"}
@@ -74,9 +72,7 @@ def test_the_deprecated_event_type_registers_too(client: TestClient) -> None:
 def test_system_fields_are_ignored_on_write(client: TestClient) -> None:
     sent = {**body(), "callback_id": "MINE", "url": "/elsewhere", "created_at": "1999-01-01T00:00:00Z"}
     reg = client.post(CB, json=sent).json()
-    assert (
-        reg["callback_id"] != "MINE" and reg["url"].endswith(reg["callback_id"]) and reg["created_at"] == NOW
-    )
+    assert reg["callback_id"] != "MINE" and reg["url"].endswith(reg["callback_id"]) and reg["created_at"] == NOW
 
 
 def test_put_replaces_and_keeps_the_start_date_delete_cancels(client: TestClient) -> None:
@@ -87,9 +83,7 @@ def test_put_replaces_and_keeps_the_start_date_delete_cancels(client: TestClient
     r = client.put(reg["url"], json=changed, headers=V2)
     assert r.status_code == 200, r.text
     new = r.json()
-    assert new["callback_type"] == "subscription_removed" and new["subscription_removed"] == {
-        "list_id": "1001"
-    }
+    assert new["callback_type"] == "subscription_removed" and new["subscription_removed"] == {"list_id": "1001"}
     assert new["destination"] == {
         "url": "http://crm.test/other",
         "method": "PUT",
@@ -170,9 +164,7 @@ def test_the_same_type_selector_and_url_with_overlapping_dates_is_a_409(client: 
     assert r.status_code == 409 and r.json()["errors"][0]["code"] == 62
     assert first["callback_id"] in r.json()["errors"][0]["message"]
     assert client.post(CB, json=body(url="https://crm.example.com/fan-out")).status_code == 201  # another URL
-    assert (
-        client.post(CB, json=body(subscription_added={"list_id": "1002"})).status_code == 201
-    )  # another list
+    assert client.post(CB, json=body(subscription_added={"list_id": "1002"})).status_code == 201  # another list
     assert client.post(CB, json=body(start_date="2024-03-01")).status_code == 201  # after the first ends
     assert len(registrations(client)) == 4
 
@@ -184,9 +176,7 @@ def test_test_event_without_a_registration_is_a_404(client: TestClient) -> None:
 
 def test_test_event_rejects_unknown_fields(client: TestClient) -> None:
     client.post(CB, json=body("person_added"))
-    r = client.post(
-        "/companies/demo/config/callback_events/test", json={"callback_type": "person_added", "x": 1}
-    )
+    r = client.post("/companies/demo/config/callback_events/test", json={"callback_type": "person_added", "x": 1})
     assert r.status_code == 422
 
 
@@ -211,9 +201,7 @@ def test_test_event_delivers_a_sample_with_the_overrides_and_the_event_id(
     assert client.get("/_sim/companies/demo/state").json()["persons"] == []  # no account data touched
 
 
-def test_test_event_for_a_list_goes_only_to_that_lists_registration(
-    client: TestClient, receiver: Receiver
-) -> None:
+def test_test_event_for_a_list_goes_only_to_that_lists_registration(client: TestClient, receiver: Receiver) -> None:
     client.post(CB, json=body(url=receiver.url("/a")))
     client.post(CB, json=body(url=receiver.url("/b"), subscription_added={"list_id": "1002"}))
     sent = {"callback_type": "subscription_added", "subscription": {"subscription_list": {"id": "1002"}}}
@@ -238,9 +226,7 @@ def test_the_shortcut_registers_every_type_once(client: TestClient) -> None:
     assert len(made) == 2 + 2 * 3 + 2 * 4  # one per list (3) and per campaign (4)
     again = client.post("/_sim/companies/demo/callbacks", json={"url": "http://crm.test/hook"})
     assert again.json()["count"] == 0 and len(registrations(client)) == len(made)
-    bad = client.post(
-        "/_sim/companies/demo/callbacks", json={"url": "nope", "types": ["x"], "api_version": 3}
-    )
+    bad = client.post("/_sim/companies/demo/callbacks", json={"url": "nope", "types": ["x"], "api_version": 3})
     assert bad.status_code == 422
 
 
@@ -269,10 +255,7 @@ def test_matching_follows_every_change_to_the_registrations(client: TestClient, 
     assert made.status_code == 201
     assert targets() == ["https://crm.example.com/a"]
     cid = made.json()["callback_id"]
-    assert (
-        client.put(f"{CB}/{cid}", json=body("person_added", url="https://crm.example.com/b")).status_code
-        == 200
-    )
+    assert client.put(f"{CB}/{cid}", json=body("person_added", url="https://crm.example.com/b")).status_code == 200
     assert targets() == ["https://crm.example.com/b"]
     assert client.delete(f"{CB}/{cid}").status_code == 200
     assert targets() == []

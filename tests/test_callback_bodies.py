@@ -49,9 +49,7 @@ def keyword(client: TestClient, word: str, mdn: str = MDN) -> None:
 
 def test_the_envelope_and_the_delivery_headers(client: TestClient, receiver: Receiver) -> None:
     reg = register(client, receiver, "person_added")
-    person = client.post(
-        "/companies/demo/mobiledb/persons", json={"mobile_phone": {"mdn": MDN}}, headers=V2
-    ).json()
+    person = client.post("/companies/demo/mobiledb/persons", json={"mobile_phone": {"mdn": MDN}}, headers=V2).json()
     got = receiver.wait_for(1)[0]
     body = got.json
     assert re.fullmatch(r"[A-Z0-9]{12}", body["event_id"])
@@ -78,9 +76,7 @@ def test_put_and_text_json_destinations_are_honoured(client: TestClient, receive
 
 def test_person_updated_on_update_and_on_an_add_that_merged(client: TestClient, receiver: Receiver) -> None:
     register(client, receiver, "person_updated")
-    p = client.post(
-        "/companies/demo/mobiledb/persons", json={"mobile_phone": {"mdn": MDN}}, headers=V2
-    ).json()
+    p = client.post("/companies/demo/mobiledb/persons", json={"mobile_phone": {"mdn": MDN}}, headers=V2).json()
     client.put(p["url"], json={"custom_fields": {"first_name": "Ada"}}, headers=V2)
     again = {"mobile_phone": {"mdn": MDN}, "external_person_id": "CRM-7"}
     merged = client.post("/companies/demo/mobiledb/persons", json=again, headers=V2)
@@ -100,9 +96,7 @@ def test_subscription_added_from_a_keyword_opt_in(client: TestClient, receiver: 
         "url": "/companies/demo/mobiledb/subscription_lists/1001",
     }
     assert sub["opt_in_date"] == NOW and "opt_out_date" not in sub
-    assert sub["person"]["mobile_phone"] == {"mdn": MDN} and sub["person"]["url"].startswith(
-        "/companies/demo/"
-    )
+    assert sub["person"]["mobile_phone"] == {"mdn": MDN} and sub["person"]["url"].startswith("/companies/demo/")
 
 
 def _opt_out(client: TestClient, cause: str, key: str) -> None:
@@ -172,16 +166,11 @@ def test_double_opt_in_sends_pending_then_confirmed_then_the_subscription(
     assert part["person"]["mobile_phone"] == {"mdn": MDN}
     client.post(f"{SIM}/sms/reply", json={"mdn": MDN, "text": "Y"})
     _, changed, subscribed = bodies(receiver, 3)
-    assert (
-        changed["callback_type"] == "ack_participant_changed"
-        and changed["participant"]["status"] == "CONFIRMED"
-    )
+    assert changed["callback_type"] == "ack_participant_changed" and changed["participant"]["status"] == "CONFIRMED"
     assert subscribed["callback_type"] == "subscription_added"
 
 
-def test_declining_sends_rejected_and_single_opt_in_sends_subscribed(
-    client: TestClient, receiver: Receiver
-) -> None:
+def test_declining_sends_rejected_and_single_opt_in_sends_subscribed(client: TestClient, receiver: Receiver) -> None:
     register(client, receiver, "ack_participant_changed", "DemoDOI1", path="/changed")
     register(client, receiver, "ack_participant_added", "DemoSOI1", path="/soi")
     keyword(client, "PROMO")
@@ -234,9 +223,7 @@ def test_selectors_and_date_ranges_choose_the_registrations(client: TestClient, 
     assert receiver.requests("/ended") == [] and len(receiver.requests("/later")) == 1
 
 
-def test_a_state_change_and_its_deliveries_commit_together(
-    client: TestClient, sim: Any, receiver: Receiver
-) -> None:
+def test_a_state_change_and_its_deliveries_commit_together(client: TestClient, sim: Any, receiver: Receiver) -> None:
     register(client, receiver, "subscription_added", "1001")
     with pytest.raises(RuntimeError), sim.store.transaction() as tx:
         person = sim.db.platform.person_for_mdn(tx, "demo", MDN, create=True)

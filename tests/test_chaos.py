@@ -38,10 +38,7 @@ def chaos(client: TestClient, **rule: Any) -> dict[str, Any]:
 
 def persons(client: TestClient, count: int) -> None:
     for n in range(count):
-        assert (
-            client.post("/companies/demo/mobiledb/persons", json={"external_person_id": f"P{n}"}).status_code
-            == 201
-        )
+        assert client.post("/companies/demo/mobiledb/persons", json={"external_person_id": f"P{n}"}).status_code == 201
 
 
 def log(client: TestClient, delivery_id: int) -> dict[str, Any]:
@@ -68,11 +65,7 @@ def test_duplicates_repeat_the_identical_request(client: TestClient, receiver: R
     assert len(by_event) == 2 and all(a == b for a, b in by_event.values())
     d = wait_for_log(client, 1, 2)
     assert [a["kind"] for a in d["attempt_log"]] == ["attempt", "duplicate"]
-    assert (
-        d["state"] == "delivered"
-        and d["attempts"] == 1
-        and d["attempt_log"][0]["chaos"] == {"duplicate": True}
-    )
+    assert d["state"] == "delivered" and d["attempts"] == 1 and d["attempt_log"][0]["chaos"] == {"duplicate": True}
 
 
 def test_a_dropped_request_never_arrives_and_is_retried(client: TestClient, receiver: Receiver) -> None:
@@ -88,9 +81,7 @@ def test_a_dropped_request_never_arrives_and_is_retried(client: TestClient, rece
     assert receiver.wait_for(1)[0].json["delivery_attempt"] == "2"
 
 
-def test_a_dropped_answer_makes_the_retry_a_duplicate_for_the_receiver(
-    client: TestClient, receiver: Receiver
-) -> None:
+def test_a_dropped_answer_makes_the_retry_a_duplicate_for_the_receiver(client: TestClient, receiver: Receiver) -> None:
     hook(client, receiver.url())
     chaos(client, drop_probability=1, drop_mode="response")
     persons(client, 1)

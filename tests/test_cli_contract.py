@@ -31,7 +31,5 @@ def test_the_suite_passes_against_its_own_simulator_and_ignores_the_projects_pyt
 
 
 def test_an_unreachable_target_fails(tmp_path: Path) -> None:
-    done = contract(
-        tmp_path, "--target", "http://127.0.0.1:9", "--company", "x", "--user", "u", "--password", "p"
-    )
+    done = contract(tmp_path, "--target", "http://127.0.0.1:9", "--company", "x", "--user", "u", "--password", "p")
     assert done.returncode != 0

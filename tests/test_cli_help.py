@@ -7,9 +7,7 @@ import pytest
 from catapult_sim.cli import main
 
 
-@pytest.mark.parametrize(
-    ("argv", "shows"), [(["deliveries"], "replay-failed"), (["journal"], "verify"), ([], "serve")]
-)
+@pytest.mark.parametrize(("argv", "shows"), [(["deliveries"], "replay-failed"), (["journal"], "verify"), ([], "serve")])
 def test_a_missing_action_shows_the_help_of_its_level(
     argv: list[str], shows: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

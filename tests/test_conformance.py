@@ -32,9 +32,7 @@ def test_broken_answers_are_reported() -> None:
     assert conformance.problems(_response("GET", clock, 200, good[:10], "application/json"))[0].startswith(
         "the body is not JSON"
     )
-    assert conformance.problems(_response("GET", clock, 200, good, "text/plain"))[0].startswith(
-        "content type"
-    )
+    assert conformance.problems(_response("GET", clock, 200, good, "text/plain"))[0].startswith("content type")
     assert conformance.problems(_response("GET", clock, 404, b'{"error": "x"}', "application/json"))
     assert conformance.problems(_response("HEAD", clock, 200, b"", "application/json")) == []
 
@@ -76,6 +74,4 @@ def test_callbacks_are_checked_against_their_type() -> None:
     assert callback_problems(_received({**good, "callback_type": "person_deleted"})) == [
         "POST /hook: no schema for callback_type 'person_deleted'"
     ]
-    assert callback_problems(_received(b"not json"))[0].startswith(
-        "POST /hook: the body is not a JSON object"
-    )
+    assert callback_problems(_received(b"not json"))[0].startswith("POST /hook: the body is not a JSON object")

@@ -108,23 +108,16 @@ def test_clock_manual_set_and_advance(client: TestClient) -> None:
     assert r.json() == {"mode": "manual", "now": "2030-01-01T00:00:00Z"}
     assert client.post(f"{S}/clock/advance", json={"by": "90m"}).json()["now"] == "2030-01-01T01:30:00Z"
     assert client.post(f"{S}/clock/advance", json={"seconds": 30}).json()["now"] == "2030-01-01T01:30:30Z"
-    assert (
-        client.post(f"{S}/clock", json={"now": "2030-02-01T00:00:00Z"}).json()["now"]
-        == "2030-02-01T00:00:00Z"
-    )
+    assert client.post(f"{S}/clock", json={"now": "2030-02-01T00:00:00Z"}).json()["now"] == "2030-02-01T00:00:00Z"
     assert add(client)["created_at"] == "2030-02-01T00:00:00Z"  # records follow the clock
     assert client.get(f"{S}/health").json()["clock"] == "manual"
     system = client.post(f"{S}/clock", json={"mode": "system"}).json()
     assert system["mode"] == "system" and parse_iso(system["now"]).year < 2030
 
 
-@pytest.mark.parametrize(
-    ("by", "seconds"), [("250ms", 0.25), ("15s", 15), ("2h", 7200), ("1d", 86400), ("7", 7)]
-)
+@pytest.mark.parametrize(("by", "seconds"), [("250ms", 0.25), ("15s", 15), ("2h", 7200), ("1d", 86400), ("7", 7)])
 def test_clock_durations(client: TestClient, by: str, seconds: float) -> None:
-    start = parse_iso(
-        client.post(f"{S}/clock", json={"mode": "manual", "now": "2030-01-01T00:00:00Z"}).json()["now"]
-    )
+    start = parse_iso(client.post(f"{S}/clock", json={"mode": "manual", "now": "2030-01-01T00:00:00Z"}).json()["now"])
     client.post(f"{S}/clock/advance", json={"by": by})
     sim = client.app.state.sim  # type: ignore[attr-defined]
     assert (sim.clock.now() - start).total_seconds() == seconds

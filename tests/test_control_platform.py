@@ -59,9 +59,7 @@ def test_keyword_double_opt_in_is_pending(client: TestClient, pending: dict[str,
     assert pending["events"] == ["ack_participant_added"]
     assert active_lists(client) == ["1001"]
     assert participants(client)[-1] == ("DemoDOI1", "PENDING")
-    assert (
-        post(client, "/sms/keyword", {"mdn": MDN, "keyword": "DEALS"}).json()["action"] == "already_pending"
-    )
+    assert post(client, "/sms/keyword", {"mdn": MDN, "keyword": "DEALS"}).json()["action"] == "already_pending"
 
 
 @pytest.mark.parametrize("text", ["Y", "yes", " Yes "])
@@ -81,9 +79,7 @@ def test_reply_no_declines(client: TestClient, pending: dict[str, Any], text: st
     assert participants(client)[-1] == ("DemoDOI1", "REJECTED")
 
 
-def test_reply_stop_rejects_pending_and_opts_out_everywhere(
-    client: TestClient, pending: dict[str, Any]
-) -> None:
+def test_reply_stop_rejects_pending_and_opts_out_everywhere(client: TestClient, pending: dict[str, Any]) -> None:
     r = post(client, "/sms/reply", {"mdn": MDN, "text": "STOP"})
     out = r.json()
     assert (out["action"], out["declined"], out["lists"]) == ("opted_out", ["DemoDOI1"], ["1001"])
@@ -99,9 +95,7 @@ def test_opt_in_straight_to_a_list(client: TestClient) -> None:
     person = client.post(P, json={"external_person_id": "CRM-2"}).json()
     for who in ({"person_key": person["person_key"]}, {"external_person_id": "CRM-2"}):
         assert post(client, "/opt-in", {**who, "list_id": "1001"}).status_code == 200
-    assert (
-        client.get(f"{P}/{person['person_key']}/subscriptions").json()[0]["subscription_list"]["id"] == "1001"
-    )
+    assert client.get(f"{P}/{person['person_key']}/subscriptions").json()[0]["subscription_list"]["id"] == "1001"
 
 
 @pytest.mark.parametrize("reason", OPT_OUT_REASONS)

@@ -42,9 +42,7 @@ def hook(client: TestClient, url: str) -> str:
 
 
 def person(client: TestClient, ext: str = "P1") -> None:
-    assert (
-        client.post("/companies/demo/mobiledb/persons", json={"external_person_id": ext}).status_code == 201
-    )
+    assert client.post("/companies/demo/mobiledb/persons", json={"external_person_id": ext}).status_code == 201
 
 
 def advance(client: TestClient, by: str) -> None:
@@ -86,9 +84,7 @@ def test_a_2xx_is_delivered_once(client: TestClient, receiver: Receiver) -> None
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 409, 410, 422, 429])
-def test_a_4xx_is_a_permanent_failure_and_never_retried(
-    client: TestClient, receiver: Receiver, status: int
-) -> None:
+def test_a_4xx_is_a_permanent_failure_and_never_retried(client: TestClient, receiver: Receiver, status: int) -> None:
     receiver.set_default(Answer(status, "no thanks"))
     hook(client, receiver.url())
     person(client)
@@ -204,9 +200,7 @@ def test_huge_garbage_and_redirecting_answers_are_recorded_not_fatal(
     assert wait(client, lambda d: d["state"] == "delivered", latest["id"])["id"] > 3
 
 
-def test_a_failing_destination_goes_downed_pauses_and_recovers(
-    client: TestClient, receiver: Receiver
-) -> None:
+def test_a_failing_destination_goes_downed_pauses_and_recovers(client: TestClient, receiver: Receiver) -> None:
     receiver.set_default(503)
     hook(client, receiver.url())
     for n in range(1, 4):
@@ -227,9 +221,7 @@ def test_a_failing_destination_goes_downed_pauses_and_recovers(
     assert not dest["downed"] and dest["consecutive_failures"] == 0
 
 
-def test_a_reset_clears_registrations_deliveries_and_url_health(
-    client: TestClient, receiver: Receiver
-) -> None:
+def test_a_reset_clears_registrations_deliveries_and_url_health(client: TestClient, receiver: Receiver) -> None:
     receiver.set_default(503)
     hook(client, receiver.url())
     for n in range(1, 4):

@@ -69,27 +69,20 @@ def test_the_walkthrough_opt_in_stop_retries_and_the_log(
         assert third.json["delivery_attempt"] == "3" and third.json["callback_type"] == "person_updated"
         listed = until(
             lambda: run(capsys, "deliveries", "list", "--type", "person_updated", "--json", "--url", url),
-            lambda rows: (
-                {r["state"] for r in rows if r["destination"] != receiver.url()} == {"delivered", "failed"}
-            ),
+            lambda rows: {r["state"] for r in rows if r["destination"] != receiver.url()} == {"delivered", "failed"},
         )
         by_url = {r["destination"]: r for r in listed}
         assert by_url[receiver.url("/flaky")]["attempts"] == 3
         assert (
-            by_url[receiver.url("/reject")]["attempts"] == 1
-            and by_url[receiver.url("/reject")]["last_status"] == 400
+            by_url[receiver.url("/reject")]["attempts"] == 1 and by_url[receiver.url("/reject")]["last_status"] == 400
         )
         assert len(receiver.requests("/reject")) == 1
         table = run(capsys, "deliveries", "list", "--url", url)
         assert "failed" in table and "delivered" in table and receiver.url("/flaky") in table
         shown = run(capsys, "deliveries", "show", str(by_url[receiver.url("/flaky")]["id"]), "--url", url)
         assert [a["response"]["status"] for a in shown["attempt_log"]] == [503, 503, 200]
-        replayed = run(
-            capsys, "deliveries", "replay", str(by_url[receiver.url("/reject")]["id"]), "--url", url
-        )
-        assert receiver.wait_for(2, "/reject")[1].headers["X-Catapult-Sim-Replay-Of"] == str(
-            replayed["replay_of"]
-        )
+        replayed = run(capsys, "deliveries", "replay", str(by_url[receiver.url("/reject")]["id"]), "--url", url)
+        assert receiver.wait_for(2, "/reject")[1].headers["X-Catapult-Sim-Replay-Of"] == str(replayed["replay_of"])
         tail = subprocess.Popen(
             [sys.executable, "-m", "catapult_sim", "deliveries", "tail", "--all", "--url", url],
             stdout=subprocess.PIPE, text=True,

@@ -20,17 +20,13 @@ JSON_BLOCK = re.compile(r"```json\n(.*?)```", re.S)
 
 def _hand_written_docs() -> str:
     """Every page but the generated endpoint table (which names every route by construction)."""
-    return "\n".join(
-        p.read_text(encoding="utf-8") for p in sorted(DOCS.glob("*.md")) if p.name != "endpoints.md"
-    )
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(DOCS.glob("*.md")) if p.name != "endpoints.md")
 
 
 def _pattern(path: str) -> re.Pattern[str]:
     """``path`` with each ``{placeholder}`` matching a placeholder or a concrete segment."""
     parts = re.split(r"(\{[^}]+\})", path)
-    return re.compile(
-        "".join(r"[^/\s`)]+" if p.startswith("{") else re.escape(p) for p in parts) + r"(?![\w/-])"
-    )
+    return re.compile("".join(r"[^/\s`)]+" if p.startswith("{") else re.escape(p) for p in parts) + r"(?![\w/-])")
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -46,9 +46,7 @@ def test_a_pipe_in_a_summary_does_not_break_the_table() -> None:
     assert "| Y \\| N |" in text
 
 
-def test_check_flags_a_stale_file_and_regenerating_fixes_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_flags_a_stale_file_and_regenerating_fixes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "endpoints.md"
     out.write_text("# Endpoints\n\nedited by hand\n", encoding="utf-8")
     assert docs_endpoints.main(["--check", "--output", str(out)]) == 1

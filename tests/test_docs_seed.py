@@ -73,10 +73,7 @@ def test_an_unknown_key_is_provisioned_from_the_template(acme: TestClient) -> No
     assert [x["id"] for x in r.json()] == ["2001"]
     # The demo company is not in this seed: its credentials are not the template's.
     assert (
-        acme.get(
-            "/companies/demo/mobiledb/subscription_lists", headers={"Authorization": basic()}
-        ).status_code
-        == 401
+        acme.get("/companies/demo/mobiledb/subscription_lists", headers={"Authorization": basic()}).status_code == 401
     )
 
 

@@ -101,9 +101,7 @@ def test_scoping_by_method_and_template(client: TestClient) -> None:
     assert client.get(PERSONS.format("demo") + f"/{key}").status_code == 503
     assert client.get(PERSONS.format("demo") + f"/{key}/").status_code == 503
     assert client.get(PERSONS.format("demo") + f"/{key}/subscriptions").status_code == 200
-    assert (
-        client.put(PERSONS.format("demo") + f"/{key}", json={"external_person_id": "E1"}).status_code == 200
-    )
+    assert client.put(PERSONS.format("demo") + f"/{key}", json={"external_person_id": "E1"}).status_code == 200
 
 
 def test_a_company_rule_comes_before_a_rule_for_everyone(client: TestClient) -> None:
@@ -148,9 +146,7 @@ def test_list_clear_and_remove(client: TestClient) -> None:
     first = add_rule(client, company="acme", status=503)
     add_rule(client, company="demo", latency_ms=1)
     add_rule(client, fault="reset", company="demo", method="DELETE")
-    assert [
-        r["company"] for r in client.get("/_sim/faults", params={"company": "demo"}).json()["faults"]
-    ] == [
+    assert [r["company"] for r in client.get("/_sim/faults", params={"company": "demo"}).json()["faults"]] == [
         "demo",
         "demo",
     ]
@@ -206,10 +202,7 @@ def test_a_body_that_is_no_rule_object_is_a_4xx(client: TestClient) -> None:
     assert client.post("/_sim/faults", json=[{"status": 503}]).status_code == 400
     assert client.post("/_sim/faults", json={"faults": {"status": 503}}).status_code == 422
     assert client.post("/_sim/faults", json={"faults": []}).status_code == 400
-    assert (
-        client.post("/_sim/faults", content=b"{", headers={"content-type": "application/json"}).status_code
-        == 400
-    )
+    assert client.post("/_sim/faults", content=b"{", headers={"content-type": "application/json"}).status_code == 400
     assert client.get("/_sim/faults", params={"kind": "x"}).status_code == 400
 
 
@@ -227,9 +220,7 @@ def _seed_file(tmp_path: Path, faults: Any) -> str:
 
 
 def test_rules_load_from_the_seed_file(tmp_path: Path) -> None:
-    seed = _seed_file(
-        tmp_path, [{"company": "acme", "method": "POST", "path": "/mobiledb/persons", "status": 503}]
-    )
+    seed = _seed_file(tmp_path, [{"company": "acme", "method": "POST", "path": "/mobiledb/persons", "status": 503}])
     app = create_app(Settings(seed_file=seed, random_seed=1))
     with TestClient(app, headers=AUTH) as client:
         assert add_person(client, "acme").status_code == 503

@@ -48,9 +48,7 @@ def clean(url: str) -> None:
 
 def fresh(url: str, timeout: float | httpx.Timeout = 10.0) -> httpx.Client:
     """A client with no kept-alive connections, so one broken connection cannot affect the next call."""
-    return httpx.Client(
-        base_url=url, headers=AUTH, timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0)
-    )
+    return httpx.Client(base_url=url, headers=AUTH, timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0))
 
 
 def fault(url: str, **rule: Any) -> None:
@@ -166,9 +164,7 @@ def test_a_burst_over_the_rate_limit() -> None:
     base, stop = serve(Settings(rate_limit=10, clock="manual", start_time="2024-06-01T12:00:00Z"))
     try:
         with httpx.Client(base_url=base, headers=AUTH) as client:
-            counts = Counter(
-                client.get("/companies/acme/mobiledb/subscription_lists").status_code for _ in range(15)
-            )
+            counts = Counter(client.get("/companies/acme/mobiledb/subscription_lists").status_code for _ in range(15))
             assert counts == Counter({200: 10, 429: 5})
             client.post("/_sim/rate-limits", json={"limit": 10, "retry_after": True})
             r = client.get("/companies/acme/mobiledb/subscription_lists")

@@ -55,9 +55,7 @@ def test_a_body_orjson_refuses_is_still_read_as_the_standard_parser_reads_it(cli
     r = client.post(P, content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 201
     assert r.json()["mobile_phone"] == {"mdn": "2135550104"}
-    raw = (
-        '{"mobile_phone":{"mdn":"2135550103"},"custom_fields":{"first_name":123456789012345678901234567890}}'
-    )
+    raw = '{"mobile_phone":{"mdn":"2135550103"},"custom_fields":{"first_name":123456789012345678901234567890}}'
     r = client.post(P, content=raw, headers={"Content-Type": "application/json"})
     assert r.status_code == 201, r.text
     assert r.json()["custom_fields"]["first_name"] == "123456789012345678901234567890"
@@ -95,12 +93,8 @@ def test_a_lone_surrogate_sent_as_raw_bytes_is_a_400(client: TestClient) -> None
 
 
 def test_a_lone_surrogate_in_a_callback_registration_is_a_400(client: TestClient) -> None:
-    raw = (
-        '{"callback_type":"person_added","destination":{"url":"http://127.0.0.1:9/\\ud800","method":"POST"}}'
-    )
-    r = client.post(
-        "/companies/demo/config/callbacks", content=raw, headers={"Content-Type": "application/json"}
-    )
+    raw = '{"callback_type":"person_added","destination":{"url":"http://127.0.0.1:9/\\ud800","method":"POST"}}'
+    r = client.post("/companies/demo/config/callbacks", content=raw, headers={"Content-Type": "application/json"})
     assert r.status_code == 400, r.text
     assert client.get("/companies/demo/config/callbacks").json() == []
 

@@ -81,9 +81,7 @@ def test_each_company_has_its_own_credentials(client: TestClient) -> None:
 
 def test_another_companys_credentials_provision_nothing(client: TestClient) -> None:
     before = companies(client)
-    assert_401(
-        client.post("/companies/newco/mobiledb/persons", json={"external_person_id": "x"}, headers=ACME)
-    )
+    assert_401(client.post("/companies/newco/mobiledb/persons", json={"external_person_id": "x"}, headers=ACME))
     assert companies(client) == before
 
 
@@ -99,9 +97,7 @@ def test_unknown_company_is_provisioned_on_first_use(client: TestClient) -> None
 
 def test_wrong_password_does_not_provision(client: TestClient) -> None:
     before = companies(client)
-    assert_401(
-        client.get("/companies/newco/mobiledb/subscription_lists", headers={"Authorization": basic("a", "b")})
-    )
+    assert_401(client.get("/companies/newco/mobiledb/subscription_lists", headers={"Authorization": basic("a", "b")}))
     assert companies(client) == before
 
 

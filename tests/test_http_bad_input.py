@@ -127,9 +127,7 @@ def test_wrong_content_type_is_415(client: TestClient, unchanged: None, ctype: s
     assert_envelope(r, 415, 5)
 
 
-@pytest.mark.parametrize(
-    "ctype", ["application/json; charset=utf-8", "text/json", "application/merge-patch+json"]
-)
+@pytest.mark.parametrize("ctype", ["application/json; charset=utf-8", "text/json", "application/merge-patch+json"])
 def test_json_content_types_are_accepted(client: TestClient, ctype: str) -> None:
     r = client.post(P, content=b'{"external_person_id": "CRM-9"}', headers={"Content-Type": ctype})
     assert r.status_code == 201
@@ -189,9 +187,7 @@ def test_overlong_ids_are_400(
     client: TestClient, seeded: dict[str, Any], unchanged: None, method: str, path: str
 ) -> None:
     path = path.format(key=seeded["person_key"])
-    r = client.request(
-        method, path, json={"mobile_phone": {"mdn": "2135550000"}} if method == "POST" else None
-    )
+    r = client.request(method, path, json={"mobile_phone": {"mdn": "2135550000"}} if method == "POST" else None)
     assert_envelope(r, 400, 2)
 
 
@@ -216,9 +212,7 @@ def test_invalid_percent_encoding_in_paths_is_404(client: TestClient, unchanged:
     assert_envelope(client.put(f"{P}/{segment}", json={"timezone": "UTC"}), 404, 20)
 
 
-@pytest.mark.parametrize(
-    "raw", [b'{"external_person_id": NaN}', b'{"custom_fields": {"first_name": -Infinity}}']
-)
+@pytest.mark.parametrize("raw", [b'{"external_person_id": NaN}', b'{"custom_fields": {"first_name": -Infinity}}'])
 def test_non_standard_json_constants_are_malformed(client: TestClient, unchanged: None, raw: bytes) -> None:
     r = client.post(P, content=raw, headers={"Content-Type": "application/json"})  # not JSON (RFC 8259)
     assert_envelope(r, 400, 4)

@@ -54,9 +54,7 @@ def responses(client: TestClient, key: str, headers: dict[str, str]) -> list[Any
     ]
 
 
-@pytest.mark.parametrize(
-    ("headers", "expected"), [({}, "2135551234"), (V1, "2135551234"), (V2, "+12135551234")]
-)
+@pytest.mark.parametrize(("headers", "expected"), [({}, "2135551234"), (V1, "2135551234"), (V2, "+12135551234")])
 def test_every_mdn_in_responses_follows_the_version(
     client: TestClient, ada: dict[str, Any], headers: dict[str, str], expected: str
 ) -> None:
@@ -122,9 +120,7 @@ def test_v1_cannot_show_an_international_person(client: TestClient, uk: dict[str
     assert client.get(f"{P}/{key}/subscriptions").status_code == 200  # shows no MDN
 
 
-def test_a_v1_write_whose_answer_cannot_be_shown_is_rolled_back(
-    client: TestClient, uk: dict[str, Any]
-) -> None:
+def test_a_v1_write_whose_answer_cannot_be_shown_is_rolled_back(client: TestClient, uk: dict[str, Any]) -> None:
     before = state(client)
     assert_country_not_supported(client.put(f"{P}/{uk['person_key']}", json={"timezone": "UTC"}))
     assert_country_not_supported(client.post(P, json={"external_person_id": "UK-1", "timezone": "UTC"}))

@@ -127,9 +127,7 @@ def test_one_entry_by_id(client: TestClient) -> None:
         ({"path": "  "}, "cannot be empty"),
     ],
 )
-def test_bad_filters_are_a_400_in_the_envelope(
-    client: TestClient, params: dict[str, str], fragment: str
-) -> None:
+def test_bad_filters_are_a_400_in_the_envelope(client: TestClient, params: dict[str, str], fragment: str) -> None:
     r = client.get("/_sim/journal", params=params)
     assert r.status_code == 400
     assert any(fragment in err["message"] for err in r.json()["errors"]), r.json()

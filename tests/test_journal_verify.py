@@ -79,9 +79,7 @@ def test_a_wrong_count_lists_the_nearest_misses_first(client: TestClient) -> Non
 
 def test_near_misses_name_each_difference(client: TestClient) -> None:
     add(client, "acme", {"mobile_phone": {"mdn": "2135551234"}})
-    result = verify(
-        client, method="PUT", path="/mobiledb/persons", company="demo", body={"external_person_id": "X"}
-    )
+    result = verify(client, method="PUT", path="/mobiledb/persons", company="demo", body={"external_person_id": "X"})
     (miss,) = result["near_misses"]
     assert miss["differences"] == [
         "method: expected PUT, got POST",
@@ -120,9 +118,7 @@ def test_query_subset(client: TestClient) -> None:
         ({"colour": "red"}, "colour is not a known field"),
     ],
 )
-def test_bad_patterns_are_4xx_in_the_envelope(
-    client: TestClient, pattern: dict[str, Any], fragment: str
-) -> None:
+def test_bad_patterns_are_4xx_in_the_envelope(client: TestClient, pattern: dict[str, Any], fragment: str) -> None:
     r = client.post("/_sim/journal/verify", json=pattern)
     assert 400 <= r.status_code < 500
     assert any(fragment in e["message"] for e in r.json()["errors"]), r.json()

@@ -71,9 +71,7 @@ def test_subscriber_search_by_e164_under_v2(client: TestClient, ada: dict[str, A
     assert r.json()["mobile_phone"]["mdn"] == "+12135551234"
 
 
-def test_subscriber_search_with_every_parameter_naming_one_person(
-    client: TestClient, ada: dict[str, Any]
-) -> None:
+def test_subscriber_search_with_every_parameter_naming_one_person(client: TestClient, ada: dict[str, Any]) -> None:
     params = {"mdn": "2135551234", "external_person_id": "CRM-1", "person_key": ada["person_key"]}
     assert client.get(f"{L}/1001/subscribers", params=params).status_code == 200
 
@@ -84,9 +82,7 @@ def test_subscriber_search_with_no_parameter_is_400(client: TestClient, ada: dic
     assert r.json()["errors"][0]["code"] == 1
 
 
-def test_subscriber_search_with_conflicting_parameters_is_404(
-    client: TestClient, ada: dict[str, Any]
-) -> None:
+def test_subscriber_search_with_conflicting_parameters_is_404(client: TestClient, ada: dict[str, Any]) -> None:
     bob = subscribe(client, {"external_person_id": "CRM-2"})
     params = {"external_person_id": "CRM-1", "person_key": bob["person_key"]}
     assert client.get(f"{L}/1001/subscribers", params=params).status_code == 404

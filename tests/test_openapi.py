@@ -96,10 +96,7 @@ def test_webhooks_describe_every_callback_body() -> None:
 
 
 def test_local_refs_are_rewritten() -> None:
-    assert (
-        openapi.local_ref("common.json#/$defs/mdn", "person-response")
-        == "#/components/schemas/common/$defs/mdn"
-    )
+    assert openapi.local_ref("common.json#/$defs/mdn", "person-response") == "#/components/schemas/common/$defs/mdn"
     assert openapi.local_ref("#/$defs/mdn_v1", "common") == "#/components/schemas/common/$defs/mdn_v1"
     assert openapi.local_ref("person-response.json", "x") == "#/components/schemas/person-response"
 
@@ -115,9 +112,7 @@ def test_control_operations_reference_their_schemas() -> None:
     verify = paths["/_sim/journal/verify"]["post"]
     assert verify["requestBody"] == {
         "required": False,
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/sim-journal-verify-request"}}
-        },
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/sim-journal-verify-request"}}},
     }
     assert verify["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/sim-journal-verification"

@@ -42,9 +42,7 @@ def test_create_by_external_id_only(client: TestClient) -> None:
 
 
 def test_same_mdn_merges_with_200_and_keeps_unspecified_fields(client: TestClient) -> None:
-    first = add(
-        client, {"mobile_phone": {"mdn": "2135551234"}, "custom_fields": {"first_name": "Ada"}}
-    ).json()
+    first = add(client, {"mobile_phone": {"mdn": "2135551234"}, "custom_fields": {"first_name": "Ada"}}).json()
     r = add(client, {"mobile_phone": {"mdn": "2135551234"}, "custom_fields": {"last_name": "Lovelace"}})
     assert r.status_code == 200  # merged into the existing person (fact sheet §2.4)
     body = r.json()
@@ -135,9 +133,7 @@ def test_system_owned_fields_are_ignored(client: TestClient) -> None:
         ({"timezone": 5, "external_person_id": "CRM-1"}, 2),
     ],
 )
-def test_unprocessable_bodies_are_422_and_write_nothing(
-    client: TestClient, body: dict[str, Any], code: int
-) -> None:
+def test_unprocessable_bodies_are_422_and_write_nothing(client: TestClient, body: dict[str, Any], code: int) -> None:
     r = add(client, body)
     assert r.status_code == 422, r.text
     assert code in codes(r)

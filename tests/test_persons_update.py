@@ -124,9 +124,7 @@ def test_taking_another_persons_external_id_is_409(client: TestClient, ada: dict
     assert r.json()["errors"][0]["code"] == 31
 
 
-def test_changing_the_carrier_onto_another_persons_number_is_409(
-    client: TestClient, ada: dict[str, Any]
-) -> None:
+def test_changing_the_carrier_onto_another_persons_number_is_409(client: TestClient, ada: dict[str, Any]) -> None:
     body = {"external_person_id": "CRM-2", "mobile_phone": {"mdn": "2135551234", "carrier_code": "105"}}
     bob = add(client, body)
     for carrier in ("104", None):  # either would make both records the same person (fact sheet §2.3)
@@ -177,9 +175,7 @@ def test_put_external_merges_into_the_owner_of_the_mdn(client: TestClient) -> No
     assert (r.json()["person_key"], r.json()["external_person_id"]) == (anon["person_key"], "CRM-9")
 
 
-def test_put_external_with_an_mdn_of_another_external_id_is_409(
-    client: TestClient, ada: dict[str, Any]
-) -> None:
+def test_put_external_with_an_mdn_of_another_external_id_is_409(client: TestClient, ada: dict[str, Any]) -> None:
     r = client.put(f"{E}/CRM-9", json={"mobile_phone": {"mdn": "2135551234"}})
     assert r.status_code == 409
     assert client.get(f"{E}/CRM-9").status_code == 404

@@ -289,9 +289,7 @@ def test_the_receiver_sees_realistic_traffic() -> None:
         assert headers["x-catapult-sim-attempt"] == body["delivery_attempt"]
     events = [json.loads(raw)["event_id"] for _, _, raw in seen]
     assert len(set(events)) < len(events)  # only duplicate_event_id repeats an event id
-    names = [
-        json.loads(raw).get("person", {}).get("custom_fields", {}).get("first_name") for _, _, raw in seen
-    ]
+    names = [json.loads(raw).get("person", {}).get("custom_fields", {}).get("first_name") for _, _, raw in seen]
     assert "Zoë 🎉" in names and "Zoë" in names
     assert any("🎉".encode() in raw for _, _, raw in seen)  # raw UTF-8, as the simulator sends
 

@@ -76,9 +76,7 @@ def _clock_journal_faults(c: TestClient) -> None:
     c.get(S + "/journal", params={"limit": "1"})
     c.get(S + "/journal/count", params={"method": "POST"})
     c.get(S + "/journal/1")
-    c.post(
-        S + "/journal/verify", json={"method": "PUT", "path": "/mobiledb/persons/{person_key}", "times": 1}
-    )
+    c.post(S + "/journal/verify", json={"method": "PUT", "path": "/mobiledb/persons/{person_key}", "times": 1})
     c.post(S + "/journal/verify", json={"method": "POST", "path": "/mobiledb/persons"})
     rule = {"company": "nobody", "method": "POST", "path": "/mobiledb/persons", "status": 503, "count": 1}
     c.post(S + "/faults", json=rule)
@@ -173,9 +171,7 @@ def test_the_chaos_schema_names_every_rule_field() -> None:
         (f"{S}/deliveries/attempts", {"after": "1000000000000000000"}),
     ],
 )
-def test_a_blank_or_out_of_range_query_value_is_a_400(
-    client: TestClient, path: str, params: dict[str, str]
-) -> None:
+def test_a_blank_or_out_of_range_query_value_is_a_400(client: TestClient, path: str, params: dict[str, str]) -> None:
     r = client.get(path, params=params)
     assert r.status_code == 400, r.text
     assert r.json()["errors"][0]["code"] == 2

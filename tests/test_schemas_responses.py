@@ -37,9 +37,7 @@ def _walk_persons(c: TestClient, v: dict[str, str], mdn: str) -> str:
     assert c.post(P + "/", json=body, headers=v).status_code == 200
     c.get(f"{P}/{key}", headers=v)
     c.get(f"{P}/external/CRM-WALK-1", headers=v)
-    c.put(
-        f"{P}/{key}", json={"custom_fields": {"loyalty_tier": "gold", "birthdate": "1990-04-01"}}, headers=v
-    )
+    c.put(f"{P}/{key}", json={"custom_fields": {"loyalty_tier": "gold", "birthdate": "1990-04-01"}}, headers=v)
     assert c.put(f"{P}/external/CRM-WALK-2", json={"timezone": "US/Pacific"}, headers=v).status_code == 201
     c.put(f"{P}/external/CRM-WALK-2", json={"custom_fields": {"favorite_stores": ["online"]}}, headers=v)
     c.get(P, params={"mdn": mdn}, headers=v)
@@ -47,9 +45,7 @@ def _walk_persons(c: TestClient, v: dict[str, str], mdn: str) -> str:
 
 
 def _walk_subscriptions(c: TestClient, v: dict[str, str], key: str, mdn: str) -> None:
-    assert (
-        c.post("/_sim/companies/demo/opt-in", json={"person_key": key, "list_id": "1001"}).status_code == 200
-    )
+    assert c.post("/_sim/companies/demo/opt-in", json={"person_key": key, "list_id": "1001"}).status_code == 200
     for base in (f"{P}/{key}", f"{P}/external/CRM-WALK-1"):
         c.get(base + "/subscriptions", headers=v)
         c.get(base + "/subscriptions/1001", headers=v)

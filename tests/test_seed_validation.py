@@ -76,15 +76,8 @@ REFUSED = [
         ],
     ),
     (
-        {
-            "companies": [
-                {**ACME, "campaigns": [{"acquisition_id": "A", "list_id": "1001", "status": "paused"}]}
-            ]
-        },
-        [
-            "$.companies[0].campaigns[0].status: 'paused' is not one of"
-            " ['scheduled', 'active', 'deleted', 'past']"
-        ],
+        {"companies": [{**ACME, "campaigns": [{"acquisition_id": "A", "list_id": "1001", "status": "paused"}]}]},
+        ["$.companies[0].campaigns[0].status: 'paused' is not one of ['scheduled', 'active', 'deleted', 'past']"],
     ),
     (
         {"companies": [], "faults": [{"fault": "sometimes"}]},
@@ -119,8 +112,7 @@ def test_what_the_schema_cannot_say_is_checked_too(tmp_path: Path) -> None:
         "$.companies[1].key: company 'acme' is already $.companies[0]",
         "$.template.campaigns[0].list_id: the template has no list '2' (its lists: 1)",
         "$.companies[0].lists[2].id: list '5001' is defined twice in company 'acme'",
-        "$.companies[0].campaigns[0].list_id: company 'acme' has no list '9999'"
-        " (its lists: 5001, 5002, 5001)",
+        "$.companies[0].campaigns[0].list_id: company 'acme' has no list '9999' (its lists: 5001, 5002, 5001)",
         "$.companies[0].campaigns[1].acquisition_id: campaign 'A' is defined twice in company 'acme'",
         "$.companies[0].campaigns[1]: start_date 2031-01-01 is after end_date 2030-01-01",
         "$.companies[0].campaigns[2].end_date: '2030-02-30' is not a real date",
@@ -134,19 +126,14 @@ def test_a_company_that_keeps_the_template_campaigns_needs_their_lists(tmp_path:
     """Naming lists replaces the template's lists, but not its campaigns, which still need theirs."""
     seed = {"companies": [{"key": "acme", "lists": [{"id": "7"}]}]}  # the demo template's campaigns
     found = _problems(tmp_path, seed)
-    assert (
-        found[0]
-        == f"$.companies[0] {FROM_TEMPLATE}.list_id: company 'acme' has no list '1001' (its lists: 7)"
-    )
+    assert found[0] == f"$.companies[0] {FROM_TEMPLATE}.list_id: company 'acme' has no list '1001' (its lists: 7)"
     assert len(found) == 4  # every demo campaign names a demo list
 
 
 def test_a_valid_seed_starts(tmp_path: Path) -> None:
     seed = {
         "$schema": "https://catapult-sim.dev/schemas/sim-seed.json",
-        "companies": [
-            {"key": "acme", "lists": LISTS, "campaigns": [{"acquisition_id": "A", "list_id": 5002}]}
-        ],
+        "companies": [{"key": "acme", "lists": LISTS, "campaigns": [{"acquisition_id": "A", "list_id": 5002}]}],
     }
     app = create_app(Settings(seed_file=_write(tmp_path, seed)))
     assert app.state.sim.db.companies.get("acme") is not None
@@ -174,6 +161,4 @@ def test_a_lone_surrogate_in_a_seed_is_a_problem_not_a_crash_at_start(tmp_path: 
     path.write_text('{"companies": [{"key": "x\\ud800"}]}', encoding="utf-8")
     with pytest.raises(SeedError) as caught:
         load_seed(str(path))
-    assert caught.value.problems == [
-        "$: the string 'x\\ud800' holds a lone UTF-16 surrogate, which is not a character"
-    ]
+    assert caught.value.problems == ["$: the string 'x\\ud800' holds a lone UTF-16 surrogate, which is not a character"]

@@ -26,13 +26,8 @@ def test_serve_answers_over_http_and_stops_cleanly() -> None:
                       headers={"X-API-Version": "2"})  # fmt: skip
         assert r.status_code == 201
         key = r.json()["person_key"]
-        assert (
-            http.get("/companies/demo/mobiledb/persons", params={"mdn": "2135551234"}).json()["person_key"]
-            == key
-        )
-        signup = http.post(
-            "/companies/demo/campaigns/acquisition/DemoSOI1/participants", json={"person_key": key}
-        )
+        assert http.get("/companies/demo/mobiledb/persons", params={"mdn": "2135551234"}).json()["person_key"] == key
+        signup = http.post("/companies/demo/campaigns/acquisition/DemoSOI1/participants", json={"person_key": key})
         assert signup.json()["status"] == "SUBSCRIBED"
         assert http.delete(f"/companies/demo/mobiledb/persons/{key}/subscriptions/1001").status_code == 200
         assert http.get("/nowhere").json()["errors"][0]["code"] == 20
@@ -49,9 +44,7 @@ def test_serve_starts_clean_without_db() -> None:
 def test_db_keeps_an_acknowledged_write_across_kill_9(tmp_path: Path) -> None:
     db = str(tmp_path / "sim.db")
     with serve("--db", db) as (proc, url):
-        r = httpx.put(
-            url + "/companies/demo/mobiledb/persons/external/CRM-1", json={"timezone": "UTC"}, auth=AUTH
-        )
+        r = httpx.put(url + "/companies/demo/mobiledb/persons/external/CRM-1", json={"timezone": "UTC"}, auth=AUTH)
         assert r.status_code == 201
         key = r.json()["person_key"]
         proc.send_signal(signal.SIGKILL)  # no chance to flush or close anything

@@ -145,9 +145,7 @@ class CatapultMachine(RuleBasedStateMachine):
             r = self.call("POST", f"{S}/sms/reply", {200, 404}, json={"mdn": mdn, "text": text})
             self.keep(r, r.json().get("person_key"))
 
-    @rule(
-        key=persons, list_id=st.sampled_from(LISTS), reason=st.sampled_from(["disconnect", "keyword_opt_out"])
-    )
+    @rule(key=persons, list_id=st.sampled_from(LISTS), reason=st.sampled_from(["disconnect", "keyword_opt_out"]))
     def opt_out(self, key: str, list_id: str, reason: str) -> None:
         body = {"person_key": key, "list_id": list_id, "reason": reason}
         self.keep(self.call("POST", f"{S}/opt-out", {200, 404}, json=body), key)

@@ -227,9 +227,7 @@ class Call:
     def read(self) -> AbstractContextManager[Tx]:
         return self.sim.store.read()
 
-    async def body(
-        self, schema: str, also: Callable[[dict[str, Any]], list[Problem]] | None = None
-    ) -> dict[str, Any]:
+    async def body(self, schema: str, also: Callable[[dict[str, Any]], list[Problem]] | None = None) -> dict[str, Any]:
         """The JSON body, valid against ``schemas/<schema>.json``, else 422 listing every problem.
 
         ``also`` finds the problems the schema cannot see (an MDN in the wrong format for the API

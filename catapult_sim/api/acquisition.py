@@ -31,9 +31,7 @@ async def add_participant(request: Request) -> Response:
     data = await c.body("participant-request")
     with c.tx() as tx:
         c.sim.db.acq.expire_due(tx, c.company)
-        status, part, person = c.sim.db.acq.add_participant(
-            tx, c.company, c.path("acquisition_id"), data, c.version
-        )
+        status, part, person = c.sim.db.acq.add_participant(tx, c.company, c.path("acquisition_id"), data, c.version)
         out = views.participant(part, person)
     return json_response(out, status)
 

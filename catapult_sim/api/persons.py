@@ -15,9 +15,7 @@ from catapult_sim.errors import NotFound
 async def add_person(request: Request) -> Response:
     """POST /persons: 201 created, 200 merged into an existing person, 409, 422 (P-addp, OAS)."""
     c = call(request)
-    body = await c.body(
-        "person-request", also=lambda b: patch_problems(c.sim.db.env, c.company, b, c.version)
-    )
+    body = await c.body("person-request", also=lambda b: patch_problems(c.sim.db.env, c.company, b, c.version))
     with c.tx() as tx:
         patch = parse_patch(c.sim.db.env, c.company, body, c.version)
         created, person = c.sim.db.persons.add(tx, c.company, patch)
@@ -59,9 +57,7 @@ async def get_person_external(request: Request) -> Response:
 async def update_person(request: Request) -> Response:
     """PUT /persons/{person_key}: partial update; 200 (OAS), 404, 409 MDN change, 422."""
     c = call(request)
-    body = await c.body(
-        "person-request", also=lambda b: patch_problems(c.sim.db.env, c.company, b, c.version)
-    )
+    body = await c.body("person-request", also=lambda b: patch_problems(c.sim.db.env, c.company, b, c.version))
     with c.tx() as tx:
         person = c.sim.db.persons.get(tx, c.company, c.path("person_key"))
         patch = parse_patch(c.sim.db.env, c.company, body, c.version)
@@ -72,9 +68,7 @@ async def update_person(request: Request) -> Response:
 async def upsert_person_external(request: Request) -> Response:
     """PUT /persons/external/{id}: add or update (P-pute): 201 created, 200 updated or merged."""
     c = call(request)
-    body = await c.body(
-        "person-request", also=lambda b: patch_problems(c.sim.db.env, c.company, b, c.version)
-    )
+    body = await c.body("person-request", also=lambda b: patch_problems(c.sim.db.env, c.company, b, c.version))
     ext = c.path("external_person_id")
     with c.tx() as tx:
         patch = parse_patch(c.sim.db.env, c.company, body, c.version)

@@ -45,9 +45,7 @@ async def body(request: Request, schema: str, *, required: bool = True) -> dict[
         raise BadRequest("the body must be a JSON object", code=Code.MALFORMED_BODY)
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise Unprocessable(
-            problems=[Problem(Code.UNKNOWN_FIELD, f"{k} is not a known field") for k in unknown]
-        )
+        raise Unprocessable(problems=[Problem(Code.UNKNOWN_FIELD, f"{k} is not a known field") for k in unknown])
     return data
 
 

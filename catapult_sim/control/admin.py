@@ -23,9 +23,7 @@ EVENT_TYPES: tuple[str, ...] = tuple(schemas.schema("sim-common")["$defs"]["even
 async def health(request: Request) -> Response:
     sim = sim_of(request)
     clock = "manual" if sim.clock.manual else "system"
-    return json_response(
-        {"status": "ok", "version": __version__, "clock": clock, "now": iso(sim.clock.now())}
-    )
+    return json_response({"status": "ok", "version": __version__, "clock": clock, "now": iso(sim.clock.now())})
 
 
 async def reset(request: Request) -> Response:
@@ -65,9 +63,7 @@ async def state(request: Request) -> Response:
             "company": key,
             "now": iso(sim.clock.now()),
             "persons": [views.person(p, 2) for p in persons],
-            "subscriptions": [
-                views.subscription(Subscription.from_row(s), by_key[s["person_key"]], 2) for s in subs
-            ],
+            "subscriptions": [views.subscription(Subscription.from_row(s), by_key[s["person_key"]], 2) for s in subs],
             "participants": [
                 {
                     "acquisition_id": r["acquisition_id"],
@@ -135,14 +131,8 @@ async def clock_advance(request: Request) -> Response:
     seconds = data.get("seconds")
     if "by" in data:
         seconds = parse_duration(data["by"])
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, int | float)
-        or not 0 <= seconds <= 10 * 365 * 86400
-    ):
-        raise BadRequest(
-            "give seconds (a number from 0 to ten years) or by (such as '15m')", code=Code.INVALID
-        )
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 10 * 365 * 86400:
+        raise BadRequest("give seconds (a number from 0 to ten years) or by (such as '15m')", code=Code.INVALID)
     try:
         sim.clock.advance(float(seconds))
     except ValueError as exc:

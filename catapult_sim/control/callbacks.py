@@ -45,9 +45,7 @@ def _shortcut(data: dict[str, object]) -> tuple[str, tuple[str, ...], int]:
     for t in types:
         if t not in callback_specs.CALLBACK_TYPES:
             problems.append(
-                Problem(
-                    Code.INVALID, f"types: {t!r} is not one of {', '.join(callback_specs.CALLBACK_TYPES)}"
-                )
+                Problem(Code.INVALID, f"types: {t!r} is not one of {', '.join(callback_specs.CALLBACK_TYPES)}")
             )
     version = data.get("api_version", 2)
     if not isinstance(version, int) or isinstance(version, bool) or version not in (1, 2):

@@ -18,9 +18,7 @@ MAX_RULES_PER_CALL = 100
 def _company_param(request: Request) -> str | None:
     unknown = [k for k in request.query_params if k != "company"]
     if unknown:
-        raise BadRequest(
-            problems=[Problem(Code.UNKNOWN_FIELD, f"{k} is not a known parameter") for k in unknown]
-        )
+        raise BadRequest(problems=[Problem(Code.UNKNOWN_FIELD, f"{k} is not a known parameter") for k in unknown])
     company = request.query_params.get("company")
     if company is not None and (not company or len(company) > 256):
         raise BadRequest("company must be a company key", code=Code.INVALID)
@@ -37,9 +35,7 @@ async def faults_add(request: Request) -> Response:
     sim = sim_of(request)
     data = await read_json(request, sim.settings.max_body_bytes)
     if not isinstance(data, dict):
-        raise BadRequest(
-            'the body must be a fault rule object or {"faults": [...]}', code=Code.MALFORMED_BODY
-        )
+        raise BadRequest('the body must be a fault rule object or {"faults": [...]}', code=Code.MALFORMED_BODY)
     specs = data.get("faults", [data])
     if "faults" in data and (len(data) > 1 or not isinstance(specs, list)):
         raise Unprocessable("faults must be an array of rules, alone in the body", code=Code.INVALID)

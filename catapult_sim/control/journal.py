@@ -25,9 +25,7 @@ def table_of(request: Request) -> PathTable:
 
 def _query(params: Mapping[str, str], table: PathTable, allowed: frozenset[str]) -> tuple[Query, int | None]:
     """Journal filters from query parameters; every bad one is reported at once (400)."""
-    problems = [
-        Problem(Code.UNKNOWN_FIELD, f"{k} is not a known parameter") for k in params if k not in allowed
-    ]
+    problems = [Problem(Code.UNKNOWN_FIELD, f"{k} is not a known parameter") for k in params if k not in allowed]
     values: dict[str, Any] = {}
     for name, parse in _PARSERS.items():
         raw = params.get(name)

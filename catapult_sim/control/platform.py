@@ -99,9 +99,7 @@ async def archive_list(request: Request) -> Response:
     with sim.store.transaction() as tx:
         ended = sim.db.subs.archive_list(tx, key, list_id)
         events = [e.type for e in tx.events]
-    return json_response(
-        {"action": "archived", "list_id": list_id, "opted_out": len(ended), "events": events}
-    )
+    return json_response({"action": "archived", "list_id": list_id, "opted_out": len(ended), "events": events})
 
 
 async def participant_action(request: Request) -> Response:

@@ -95,9 +95,7 @@ def sample(
 
     ``selector_id`` is the registration's list (subscription types) or campaign (participant types).
     """
-    person = Person(
-        company, person_key, 999999, "sample-external-id", "+12135550100", None, {}, None, None, now, now
-    )
+    person = Person(company, person_key, 999999, "sample-external-id", "+12135550100", None, {}, None, None, now, now)
     if callback_type in ("person_added", "person_updated"):
         return {"person": views.person(person, version)}
     if callback_type in ("subscription_added", "subscription_removed"):

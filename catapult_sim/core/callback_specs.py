@@ -86,9 +86,7 @@ def callback_type(body: dict[str, Any], problems: list[Problem]) -> str | None:
         return None
     values = set(given.values())
     if len(values) > 1:
-        problems.append(
-            Problem(Code.INVALID, "callback_type and event_type must be the same when both are given")
-        )
+        problems.append(Problem(Code.INVALID, "callback_type and event_type must be the same when both are given"))
         return None
     value = next(iter(values))
     if value not in CALLBACK_TYPES:
@@ -134,9 +132,7 @@ def _url(raw: Any, problems: list[Problem]) -> str | None:
     return raw
 
 
-def _choice(
-    raw: dict[str, Any], key: str, allowed: tuple[str, ...], norm: Any, problems: list[Problem]
-) -> str:
+def _choice(raw: dict[str, Any], key: str, allowed: tuple[str, ...], norm: Any, problems: list[Problem]) -> str:
     value = raw.get(key)
     if value is None:
         return allowed[0]

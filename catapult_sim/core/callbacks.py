@@ -249,17 +249,12 @@ class Registrations:
             exists = repo.get_campaign(tx, company, value) is not None
         if not exists:
             what = "subscription list" if key == "list_id" else "acquisition campaign"
-            raise Unprocessable(
-                problems=[Problem(Code.INVALID, f"{spec.callback_type}.{key}: no {what} {value!r}")]
-            )
+            raise Unprocessable(problems=[Problem(Code.INVALID, f"{spec.callback_type}.{key}: no {what} {value!r}")])
 
     def _new_id(self, tx: Tx, company: str) -> str:
         while True:
             candidate = self.ids.callback_id()
-            if (
-                tx.one("SELECT 1 FROM callbacks WHERE company=? AND callback_id=?", (company, candidate))
-                is None
-            ):
+            if tx.one("SELECT 1 FROM callbacks WHERE company=? AND callback_id=?", (company, candidate)) is None:
                 return candidate
 
     @staticmethod

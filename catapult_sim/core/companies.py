@@ -73,13 +73,10 @@ class Companies:
     def _create(self, key: str, spec: dict[str, Any]) -> Company:
         now = stamp(self.clock.now())
         config = {k: v for k, v in spec.items() if k not in ("key", "username", "password")}
-        config["custom_fields"] = {
-            name: _field_def(defn) for name, defn in (spec.get("custom_fields") or {}).items()
-        }
+        config["custom_fields"] = {name: _field_def(defn) for name, defn in (spec.get("custom_fields") or {}).items()}
         with self.store.transaction() as tx:
             tx.run(
-                "INSERT OR IGNORE INTO companies (key, username, password, config, created_at)"
-                " VALUES (?,?,?,?,?)",
+                "INSERT OR IGNORE INTO companies (key, username, password, config, created_at) VALUES (?,?,?,?,?)",
                 (key, spec["username"], spec["password"], dumps(config), now),
             )
             self._seed_data(tx, key, config, now)

@@ -22,9 +22,7 @@ def normalize(
     out: dict[str, Any] = {}
     unknown = [name for name in values if name not in definitions]
     if unknown:
-        problems.append(
-            Problem(Code.UNKNOWN_CUSTOM_FIELD, "unknown custom fields: " + ", ".join(sorted(unknown)))
-        )
+        problems.append(Problem(Code.UNKNOWN_CUSTOM_FIELD, "unknown custom fields: " + ", ".join(sorted(unknown))))
     for name, value in values.items():
         defn = definitions.get(name)
         if defn is None:

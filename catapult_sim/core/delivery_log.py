@@ -56,9 +56,7 @@ def summary(row: sqlite3.Row) -> dict[str, Any]:
     return out
 
 
-def listing(
-    store: Store, filters: Filters, *, limit: int = 100, before: int | None = None
-) -> list[dict[str, Any]]:
+def listing(store: Store, filters: Filters, *, limit: int = 100, before: int | None = None) -> list[dict[str, Any]]:
     """Deliveries matching ``filters``, newest first (``before`` pages back by id)."""
     where, params = filters.where()
     if before is not None:

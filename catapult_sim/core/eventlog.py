@@ -59,8 +59,7 @@ class TableEventLog:
         with self.store.read() as tx:
             rows = tx.all(sql + " ORDER BY id LIMIT ?", (*params, limit))
         return [
-            {"id": r["id"], "type": r["type"], "occurred_at": r["occurred_at"], "data": loads(r["data"])}
-            for r in rows
+            {"id": r["id"], "type": r["type"], "occurred_at": r["occurred_at"], "data": loads(r["data"])} for r in rows
         ]
 
 
@@ -92,9 +91,7 @@ class MemoryEventLog:
     def query(self, company: str, *, after: int, type_: str | None, limit: int) -> list[dict[str, Any]]:
         with self.store.read():
             found = [
-                row
-                for row in self._rows
-                if row[0] > after and row[1] == company and (not type_ or row[2] == type_)
+                row for row in self._rows if row[0] > after and row[1] == company and (not type_ or row[2] == type_)
             ]
         return [
             {"id": number, "type": kind, "occurred_at": when, "data": loads(data.decode("utf-8"))}

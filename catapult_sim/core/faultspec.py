@@ -144,9 +144,7 @@ def _combination(spec: dict[str, Any], out: dict[str, Any], table: PathTable) ->
         problems.append("status must be an error status (400 to 599) for a status fault")
     if kind not in ("status", "empty") and "status" in out:
         problems.append(f"status does not apply to a {kind} fault")
-    problems += [
-        f"{f} applies only to a status fault" for f in ("code", "message") if f in out and kind != "status"
-    ]
+    problems += [f"{f} applies only to a status fault" for f in ("code", "message") if f in out and kind != "status"]
     if kind == "latency" and not out.get("latency_ms"):
         problems.append("latency_ms (more than 0) is required for a latency fault")
     if out.get("jitter_ms", 0) > out.get("latency_ms", 0):

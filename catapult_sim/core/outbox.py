@@ -153,9 +153,7 @@ class Outbox:
                 for reg in regs:
                     part = data.get(reg.api_version) or payloads.event_data(event, reg.api_version)
                     data[reg.api_version] = part
-                    head = payloads.envelope(
-                        callback_type, event_id, str(wire(event.occurred_at)), reg.callback_id
-                    )
+                    head = payloads.envelope(callback_type, event_id, str(wire(event.occurred_at)), reg.callback_id)
                     notices.append(self.enqueue(tx, reg, callback_type, {**head, **part}))
         self.announce(notices)
 
@@ -219,8 +217,7 @@ class Outbox:
         """Open deliveries whose next attempt is due, oldest first."""
         with self.store.read() as tx:
             rows = tx.all(
-                "SELECT * FROM deliveries WHERE state IN (?, ?) AND next_attempt_at<=?"
-                " ORDER BY next_attempt_at, id",
+                "SELECT * FROM deliveries WHERE state IN (?, ?) AND next_attempt_at<=? ORDER BY next_attempt_at, id",
                 (*OPEN_STATES, now),
             )
         return [Delivery.from_row(r) for r in rows]
@@ -229,8 +226,7 @@ class Outbox:
         """The earliest future next-attempt time of any open delivery."""
         with self.store.read() as tx:
             row = tx.one(
-                "SELECT MIN(next_attempt_at) AS t FROM deliveries"
-                " WHERE state IN (?, ?) AND next_attempt_at>?",
+                "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE state IN (?, ?) AND next_attempt_at>?",
                 (*OPEN_STATES, now),
             )
         return row["t"] if row else None
@@ -246,10 +242,7 @@ class Outbox:
                     if item.dest is not None:
                         self._save_destination(tx, item.dest)
             finished = sum(1 for item in batch if item.state is not None and item.state not in OPEN_STATES)
-            if (
-                finished
-                and (self._finished + finished) // self._prune_every > self._finished // self._prune_every
-            ):
+            if finished and (self._finished + finished) // self._prune_every > self._finished // self._prune_every:
                 self._prune(tx)
             self._finished += finished
 
@@ -284,9 +277,7 @@ class Outbox:
         bound = (row["n"] or 0) - self.cap if row else 0
         if bound > 0:
             finished = "SELECT id FROM deliveries WHERE id<=? AND state IN (?, ?)"
-            tx.run(
-                f"DELETE FROM delivery_attempts WHERE delivery_id IN ({finished})", (bound, DELIVERED, FAILED)
-            )
+            tx.run(f"DELETE FROM delivery_attempts WHERE delivery_id IN ({finished})", (bound, DELIVERED, FAILED))
             tx.run("DELETE FROM deliveries WHERE id<=? AND state IN (?, ?)", (bound, DELIVERED, FAILED))
 
     # -- destinations ----------------------------------------------------------------------------
@@ -294,10 +285,7 @@ class Outbox:
     def destinations(self) -> dict[str, DestinationState]:
         with self.store.read() as tx:
             rows = tx.all("SELECT * FROM destinations")
-        return {
-            r["url"]: DestinationState(r["url"], r["failures"], r["downed_until"], r["downed_count"])
-            for r in rows
-        }
+        return {r["url"]: DestinationState(r["url"], r["failures"], r["downed_until"], r["downed_count"]) for r in rows}
 
     def forget_destinations(self) -> None:
         """Clear every destination's health (a reset starts with every URL up)."""

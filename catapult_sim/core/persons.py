@@ -239,9 +239,7 @@ class Persons:
             p.external_person_id = ext
         if patch.has("custom_fields"):
             p.custom_fields = (
-                {}
-                if patch.custom_fields is None
-                else customfields.apply(p.custom_fields, patch.custom_fields)
+                {} if patch.custom_fields is None else customfields.apply(p.custom_fields, patch.custom_fields)
             )
         if patch.has("timezone"):
             p.timezone = patch.timezone

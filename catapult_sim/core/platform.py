@@ -90,8 +90,7 @@ class Platform:
         if word in STOP_WORDS:
             return self.stop(tx, person)
         raise BadRequest(
-            f"reply {text!r} is not understood: use Y/YES, N/NO"
-            f" or a STOP word ({', '.join(sorted(STOP_WORDS))})"
+            f"reply {text!r} is not understood: use Y/YES, N/NO or a STOP word ({', '.join(sorted(STOP_WORDS))})"
         )
 
     def _answer(self, tx: Tx, person: Person, *, confirm: bool) -> Outcome:

@@ -216,9 +216,7 @@ def _company_problems(own: dict[str, Any], full: dict[str, Any], where: str, nam
 
     def at(field: str, index: int) -> str:
         # A field the company leaves out comes from the template: say so.
-        return (
-            f"{where}.{field}[{index}]" if field in own else f"{where} (from the template's {field}[{index}])"
-        )
+        return f"{where}.{field}[{index}]" if field in own else f"{where} (from the template's {field}[{index}])"
 
     lists = full.get("lists")
     lists = lists if isinstance(lists, list) else []
@@ -241,9 +239,7 @@ def _company_problems(own: dict[str, Any], full: dict[str, Any], where: str, nam
         if isinstance(campaign.get("list_id"), str | int) and str(campaign["list_id"]) not in list_ids:
             known = ", ".join(str(x) for x in list_ids if x is not None) or "none"
             wanted = str(campaign["list_id"])
-            problems.append(
-                f"{at('campaigns', i)}.list_id: {name} has no list {wanted!r} (its lists: {known})"
-            )
+            problems.append(f"{at('campaigns', i)}.list_id: {name} has no list {wanted!r} (its lists: {known})")
         problems += _date_problems(campaign, at("campaigns", i))
     fields = own.get("custom_fields")
     fields = fields if isinstance(fields, dict) else {}
@@ -271,9 +267,7 @@ def _date_problems(campaign: dict[str, Any], where: str) -> list[str]:
             except ValueError:
                 problems.append(f"{where}.{name}: {text!r} is not a real date")
     if len(when) == 2 and when["start_date"] > when["end_date"]:
-        problems.append(
-            f"{where}: start_date {campaign['start_date']} is after end_date {campaign['end_date']}"
-        )
+        problems.append(f"{where}: start_date {campaign['start_date']} is after end_date {campaign['end_date']}")
     return problems
 
 

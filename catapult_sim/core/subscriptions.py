@@ -22,9 +22,7 @@ class Subscriptions:
         """Active subscriptions by default; ``active_only=False`` adds ended ones (W-smeth)."""
         return repo.subscriptions_of(tx, person.company, person.person_key, active_only=active_only)
 
-    def for_list(
-        self, tx: Tx, person: Person, list_id: str, *, active_only: bool = True
-    ) -> list[Subscription]:
+    def for_list(self, tx: Tx, person: Person, list_id: str, *, active_only: bool = True) -> list[Subscription]:
         """The person's subscription to one list; 404 when not subscribed (OAS)."""
         subs = [s for s in self.of_person(tx, person, active_only=active_only) if s.list_id == list_id]
         if not subs:
@@ -35,9 +33,7 @@ class Subscriptions:
         """Start a subscription (None if one is already active) and emit subscription_added."""
         if repo.active_subscription(tx, person.company, person.person_key, list_id) is not None:
             return None
-        sub_id = repo.insert_subscription(
-            tx, person.company, person.person_key, list_id, self.env.now(), source
-        )
+        sub_id = repo.insert_subscription(tx, person.company, person.person_key, list_id, self.env.now(), source)
         sub = repo.subscription_by_id(tx, sub_id)
         self.env.emit(
             tx,

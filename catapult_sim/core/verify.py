@@ -126,9 +126,7 @@ class Expectation:
         return f"at least {self.at_least if self.at_least is not None else 1}"
 
 
-def verify(
-    entries: Iterable[Entry], pattern: RequestPattern, expect: Expectation, near: int = 3
-) -> dict[str, Any]:
+def verify(entries: Iterable[Entry], pattern: RequestPattern, expect: Expectation, near: int = 3) -> dict[str, Any]:
     """The verdict, the matching requests, and (when it fails) the ``near`` nearest misses."""
     matched: list[Entry] = []
     misses: list[tuple[float, int, Entry, list[str]]] = []

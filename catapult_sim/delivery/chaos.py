@@ -72,11 +72,7 @@ class Chaos:
         if rule is None:
             return None
         rng = random.Random(f"{self.seed}|{delivery_id}|{attempt}")
-        delay = (
-            (rule.latency_ms + rng.uniform(0, rule.jitter_ms)) / 1000
-            if rule.latency_ms or rule.jitter_ms
-            else 0.0
-        )
+        delay = (rule.latency_ms + rng.uniform(0, rule.jitter_ms)) / 1000 if rule.latency_ms or rule.jitter_ms else 0.0
         drop = rule.drop_mode if rng.random() < rule.drop_probability else None
         duplicate = rng.random() < rule.duplicate_probability
         return Plan(delay, drop, duplicate)
@@ -144,11 +140,7 @@ def parse_rule(body: dict[str, Any], problems: list[Problem]) -> Rule:
         if value is None:
             continue
         number_ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if (
-            not number_ok
-            or not low <= value <= high
-            or (name == "reorder_window" and not isinstance(value, int))
-        ):
+        if not number_ok or not low <= value <= high or (name == "reorder_window" and not isinstance(value, int)):
             problems.append(Problem(Code.INVALID, f"{name} must be a number from {low} to {high}"))
         else:
             values[name] = value

@@ -179,11 +179,7 @@ class Dispatcher:
 
     def _downed(self, url: str) -> bool:
         dest = self._dest.get(url)
-        return (
-            dest is not None
-            and dest.downed_until is not None
-            and rules.is_downed(dest, stamp(self.clock.now()))
-        )
+        return dest is not None and dest.downed_until is not None and rules.is_downed(dest, stamp(self.clock.now()))
 
     def _downed_ends(self, now: str) -> list[str]:
         return [d.downed_until for d in self._dest.values() if d.downed_until and d.downed_until > now]

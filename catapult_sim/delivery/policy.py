@@ -122,9 +122,7 @@ def next_step(policy: RetryPolicy, attempt: int, verdict: str) -> Step:
     return Step(RETRYING, policy.schedule[attempt - 1])
 
 
-def after_attempt(
-    policy: RetryPolicy, dest: DestinationState, verdict: str, now: datetime
-) -> DestinationState:
+def after_attempt(policy: RetryPolicy, dest: DestinationState, verdict: str, now: datetime) -> DestinationState:
     """Count consecutive transient failures; at ``downed_after`` the URL is downed for the cool-down.
 
     Any answer that is not transient (2XX, or a 4XX the receiver chose to give) proves the URL is up.

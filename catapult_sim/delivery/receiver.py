@@ -168,9 +168,7 @@ class Receiver:
         """Let every hanging request answer (with 200) and stop hanging new ones."""
         with self._lock:
             self.default = Answer(self.default.status, self.default.body, self.default.headers, hang=False)
-            self._scripts = {
-                p: deque(Answer(a.status, a.body, a.headers) for a in q) for p, q in self._scripts.items()
-            }
+            self._scripts = {p: deque(Answer(a.status, a.body, a.headers) for a in q) for p, q in self._scripts.items()}
         if self._loop is not None and self._release is not None:
             self._loop.call_soon_threadsafe(self._release.set)
 
@@ -179,9 +177,7 @@ class Receiver:
 
     def wait_for(self, count: int, path: str | None = None, timeout: float = 15.0) -> list[Received]:
         """Block until ``count`` requests (to ``path``) arrived; AssertionError after ``timeout``."""
-        got, enough = self.recording.wait(
-            count, None if path is None else (lambda r: r.path == path), timeout
-        )
+        got, enough = self.recording.wait(count, None if path is None else (lambda r: r.path == path), timeout)
         if not enough:
             raise AssertionError(f"expected {count} requests to {path or 'any path'}, got {len(got)}")
         return got

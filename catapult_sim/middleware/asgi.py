@@ -103,9 +103,7 @@ class ControlMiddleware:
         await wire.answer_json(send, entry, 429, body, extra)
         return True
 
-    async def _inject(
-        self, rule: FaultRule, scope: dict[str, Any], receive: Any, send: Any, e: Entry
-    ) -> None:
+    async def _inject(self, rule: FaultRule, scope: dict[str, Any], receive: Any, send: Any, e: Entry) -> None:
         """Apply one rule: its latency first, then its kind of misbehaviour."""
         delay = max(0.0, rule.delay_ms())
         e.fault = rule.mark(delay)

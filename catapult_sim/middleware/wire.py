@@ -58,9 +58,7 @@ async def answer(send: Any, entry: Entry, status: int, body: bytes, extra: list[
     entry.status, entry.response = status, body[:EXCERPT_LIMIT]
 
 
-async def answer_json(
-    send: Any, entry: Entry, status: int, data: Any, extra: list[Any] | None = None
-) -> None:
+async def answer_json(send: Any, entry: Entry, status: int, data: Any, extra: list[Any] | None = None) -> None:
     await answer(send, entry, status, json.dumps(data, separators=(",", ":")).encode(), extra)
 
 

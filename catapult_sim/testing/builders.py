@@ -90,9 +90,7 @@ def registration_record(f: PayloadFactory, callback_type: str) -> Registration:
     key = SELECTOR_KEY.get(callback_type)
     value = None
     if key is not None:
-        value = str(
-            f.knobs.get("list_id", "1001") if key == "list_id" else f.knobs.get("acquisition_id", "DemoDOI1")
-        )
+        value = str(f.knobs.get("list_id", "1001") if key == "list_id" else f.knobs.get("acquisition_id", "DemoDOI1"))
     created = stamp(f.when())
     return Registration(
         f.company, f.token(8, string.ascii_letters + string.digits), callback_type,
@@ -120,9 +118,7 @@ def test_request(f: PayloadFactory) -> dict[str, Any]:
     if kind in payloads.SUBSCRIPTION_TYPES:
         body["subscription"] = {"subscription_list": {"id": str(f.knobs.get("list_id", "1001"))}}
     elif kind in payloads.PARTICIPANT_TYPES:
-        body["participant"] = {
-            "acquisition_campaign": {"api_key": str(f.knobs.get("acquisition_id", "DemoDOI1"))}
-        }
+        body["participant"] = {"acquisition_campaign": {"api_key": str(f.knobs.get("acquisition_id", "DemoDOI1"))}}
     return body
 
 

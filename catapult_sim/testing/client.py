@@ -209,9 +209,7 @@ class SimClient:
 
     def add_fault(self, **rule: Any) -> list[dict[str, Any]]:
         """Add a fault or latency rule for this company (the ``POST /_sim/faults`` fields)."""
-        result: list[dict[str, Any]] = self._call("POST", "/_sim/faults", {"company": self.company, **rule})[
-            "faults"
-        ]
+        result: list[dict[str, Any]] = self._call("POST", "/_sim/faults", {"company": self.company, **rule})["faults"]
         return result
 
     def close(self) -> None:

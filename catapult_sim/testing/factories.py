@@ -97,9 +97,7 @@ class PayloadFactory:
     def e164(self) -> str:
         """An E.164 number: the locale's mobile range under version 2, +1 otherwise."""
         if "mdn" in self.knobs:
-            return (
-                str(self.knobs["mdn"]) if str(self.knobs["mdn"]).startswith("+") else "+1" + self.knobs["mdn"]
-            )
+            return str(self.knobs["mdn"]) if str(self.knobs["mdn"]).startswith("+") else "+1" + self.knobs["mdn"]
         spec = MOBILE_PREFIX.get(self.locale) if self.version == 2 else None
         if spec is None:
             return "+1" + self.national()
@@ -132,9 +130,7 @@ class PayloadFactory:
         for name in ("gender", "loyalty_tier"):
             fields[name] = dict(self.rng.choice(OPTIONS[name]))
         stores = OPTIONS["favorite_stores"]
-        fields["favorite_stores"] = [
-            dict(o) for o in self.rng.sample(stores, self.rng.randrange(len(stores)))
-        ]
+        fields["favorite_stores"] = [dict(o) for o in self.rng.sample(stores, self.rng.randrange(len(stores)))]
         return fields
 
     # -- records -------------------------------------------------------------------------------
@@ -153,9 +149,7 @@ class PayloadFactory:
         reason = str(self.knobs.get("opt_out_reason") or self.rng.choice(OPT_OUT_REASONS)) if ended else None
         out = stamp(self.when(opt_in, 200)) if ended else None
         list_id = str(self.knobs.get("list_id", "1001"))
-        return Subscription(
-            self.serial, self.company, person.person_key, list_id, stamp(opt_in), out, reason, "api"
-        )
+        return Subscription(self.serial, self.company, person.person_key, list_id, stamp(opt_in), out, reason, "api")
 
     def campaign(self) -> Campaign:
         created = self.when(EPOCH - timedelta(days=400))

@@ -221,9 +221,7 @@ class Catapult:
 
     def _expect(self, resp: httpx.Response, *statuses: int) -> dict[str, Any]:
         if resp.status_code not in statuses:
-            raise SimError(
-                f"{resp.request.method} {resp.request.url.path} answered {resp.status_code}: {resp.text}"
-            )
+            raise SimError(f"{resp.request.method} {resp.request.url.path} answered {resp.status_code}: {resp.text}")
         result: dict[str, Any] = resp.json()
         return result
 

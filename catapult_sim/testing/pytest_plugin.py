@@ -63,9 +63,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="company key to use on the target (default: a fresh key per run on a simulator)",
     )
     group.addoption("--catapult-user", default=os.environ.get("CATAPULT_USER"), help="Basic auth user name")
-    group.addoption(
-        "--catapult-password", default=os.environ.get("CATAPULT_PASSWORD"), help="Basic auth password"
-    )
+    group.addoption("--catapult-password", default=os.environ.get("CATAPULT_PASSWORD"), help="Basic auth password")
     group.addoption(
         "--catapult-allow-destructive",
         action="store_true",
@@ -81,9 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "simulator_only: needs the /_sim control API (skipped elsewhere)")
-    config.addinivalue_line(
-        "markers", "destructive: writes data (needs --catapult-allow-destructive off-simulator)"
-    )
+    config.addinivalue_line("markers", "destructive: writes data (needs --catapult-allow-destructive off-simulator)")
 
 
 def _seed_file(config: pytest.Config) -> str | None:

@@ -166,9 +166,7 @@ def subscription_records(
 @st.composite
 def campaign_records(draw: st.DrawFn, company: str = "demo") -> Campaign:
     created = draw(datetimes())
-    words = draw(
-        st.lists(st.sampled_from(("JOIN", "PROMO", "DEALS", "ALERTS", "NEWS")), max_size=3, unique=True)
-    )
+    words = draw(st.lists(st.sampled_from(("JOIN", "PROMO", "DEALS", "ALERTS", "NEWS")), max_size=3, unique=True))
     return Campaign(
         company,
         draw(campaign_ids()),

@@ -33,9 +33,7 @@ class Sample:
 
     def build(self) -> dict[str, Any]:
         seed = f"sample:{self.path}"  # each file has its own seed, so adding one changes no other
-        factory = PayloadFactory(
-            seed, locale=self.locale, api_version=self.api_version, overrides=self.overrides
-        )
+        factory = PayloadFactory(seed, locale=self.locale, api_version=self.api_version, overrides=self.overrides)
         return factory.one(self.payload_type)
 
 
@@ -84,9 +82,7 @@ def _edge_cases() -> Iterator[Sample]:
             f"edge-cases/person_updated-unicode-{locale}.json", "person_updated",
             f"custom fields with {locale} names", locale=locale,
         )  # fmt: skip
-    yield Sample(
-        "edge-cases/person_added-uk-mobile.json", "person_added", "a UK mobile number (E.164)", locale="en_GB"
-    )
+    yield Sample("edge-cases/person_added-uk-mobile.json", "person_added", "a UK mobile number (E.164)", locale="en_GB")
 
 
 def render(body: Any) -> str:

@@ -108,9 +108,7 @@ def _request_fields() -> Strategy[dict[str, Any]]:
 
 
 @st.composite
-def person_requests(
-    draw: st.DrawFn, api_version: int = 2, with_external_id: bool | None = None
-) -> dict[str, Any]:
+def person_requests(draw: st.DrawFn, api_version: int = 2, with_external_id: bool | None = None) -> dict[str, Any]:
     """An add/update person body the demo company accepts: an MDN, an external id, or both."""
     external = draw(_maybe(with_external_id, external_person_ids()))
     body: dict[str, Any] = {} if external is None else {"external_person_id": external}
@@ -122,9 +120,7 @@ def person_requests(
     return body
 
 
-def participant_requests(
-    api_version: int = 2, with_external_id: bool | None = None
-) -> Strategy[dict[str, Any]]:
+def participant_requests(api_version: int = 2, with_external_id: bool | None = None) -> Strategy[dict[str, Any]]:
     """An add-participant body: always an MDN (sign-up needs a phone), an external id maybe."""
 
     def build(mdn: str, ext: str | None, fields: dict[str, Any]) -> dict[str, Any]:
@@ -133,9 +129,7 @@ def participant_requests(
             body["external_person_id"] = ext
         return {**body, "custom_fields": fields} if fields else body
 
-    return st.builds(
-        build, mdns(api_version), _maybe(with_external_id, external_person_ids()), _request_fields()
-    )
+    return st.builds(build, mdns(api_version), _maybe(with_external_id, external_person_ids()), _request_fields())
 
 
 def subscriptions(
@@ -143,18 +137,14 @@ def subscriptions(
 ) -> Strategy[dict[str, Any]]:
     """A subscription record; ended ones carry opt_out_date and opt_out_reason."""
     return persons(api_version).flatmap(
-        lambda p: subscription_records(p, opt_out_reason, active).map(
-            lambda s: views.subscription(s, p, api_version)
-        )
+        lambda p: subscription_records(p, opt_out_reason, active).map(lambda s: views.subscription(s, p, api_version))
     )
 
 
 def subscription_lists() -> Strategy[dict[str, Any]]:
     names = st.sampled_from(("Newsletter", "Promotions", "Store alerts", "Ofertas en español"))
     return st.builds(
-        lambda company, list_id, name: views.subscription_list(
-            SubscriptionList(company, list_id, name, False)
-        ),
+        lambda company, list_id, name: views.subscription_list(SubscriptionList(company, list_id, name, False)),
         st.sampled_from(COMPANIES),
         list_ids(),
         names,
@@ -165,13 +155,9 @@ def acquisition_campaigns() -> Strategy[dict[str, Any]]:
     return campaign_records().map(views.campaign)
 
 
-def participant_responses(
-    status: str | None = None, with_external_id: bool | None = None
-) -> Strategy[dict[str, Any]]:
+def participant_responses(status: str | None = None, with_external_id: bool | None = None) -> Strategy[dict[str, Any]]:
     statuses = (
-        st.sampled_from(("PENDING", "SUBSCRIBED", "CONFIRMED", "REJECTED"))
-        if status is None
-        else st.just(status)
+        st.sampled_from(("PENDING", "SUBSCRIBED", "CONFIRMED", "REJECTED")) if status is None else st.just(status)
     )
 
     @st.composite
@@ -233,9 +219,7 @@ def callbacks(
         raise ValueError(f"unknown callback type {callback_type!r}")
     if opt_out_reason is not None and opt_out_reason not in OPT_OUT_REASONS:
         raise ValueError(f"unknown opt_out_reason {opt_out_reason!r}")
-    return _types(callback_type).flatmap(
-        lambda t: _callback(t, api_version, opt_out_reason, with_external_id)
-    )
+    return _types(callback_type).flatmap(lambda t: _callback(t, api_version, opt_out_reason, with_external_id))
 
 
 def destinations() -> Strategy[dict[str, Any]]:
@@ -276,9 +260,7 @@ def callback_registration_requests(callback_type: str | None = None) -> Strategy
     return build()
 
 
-def callback_registrations(
-    callback_type: str | None = None, api_version: int = 2
-) -> Strategy[dict[str, Any]]:
+def callback_registrations(callback_type: str | None = None, api_version: int = 2) -> Strategy[dict[str, Any]]:
     """A registration resource as the Callback API answers it."""
 
     @st.composite
@@ -316,9 +298,7 @@ def callback_test_requests(callback_type: str | None = None) -> Strategy[dict[st
 
 
 def callback_test_responses() -> Strategy[dict[str, Any]]:
-    return st.builds(
-        lambda t, e: {"message": f"test {t} callback queued", "event_id": e}, _types(None), event_ids()
-    )
+    return st.builds(lambda t, e: {"message": f"test {t} callback queued", "event_id": e}, _types(None), event_ids())
 
 
 def error_envelopes() -> Strategy[dict[str, Any]]:

@@ -34,9 +34,7 @@ def test_sign_up_sends_subscription_added(catapult: Catapult, callback_inbox: Ca
 def crm(catapult: Catapult) -> Iterator[Subscriptions]:
     store = Subscriptions()
     with serve_in_thread(create_app(store)) as server:
-        catapult.connect(
-            server.url + "/vibes/callbacks", types=["subscription_added", "subscription_removed"]
-        )
+        catapult.connect(server.url + "/vibes/callbacks", types=["subscription_added", "subscription_removed"])
         yield store
 
 

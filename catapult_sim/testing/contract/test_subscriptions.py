@@ -47,9 +47,7 @@ def test_signing_up_again_when_subscribed_conflicts(api: CatapultClient, mdn: st
     )
 
 
-def test_unsubscribe_ends_with_api_opt_out_and_resubscribe_adds_a_record(
-    api: CatapultClient, mdn: str
-) -> None:
+def test_unsubscribe_ends_with_api_opt_out_and_resubscribe_adds_a_record(api: CatapultClient, mdn: str) -> None:
     key = sign_up(api, SINGLE_OPT_IN, mdn)["person"]["person_key"]
     ended = api.delete(f"/mobiledb/persons/{key}/subscriptions/{SINGLE_LIST}")
     assert ended.status_code in (200, 204)
@@ -76,9 +74,7 @@ def test_pending_participants_bad_mdn_is_400(api: CatapultClient) -> None:
 
 
 def test_sign_up_with_bad_mdn_is_400(api: CatapultClient) -> None:
-    resp = api.post(
-        f"/campaigns/acquisition/{SINGLE_OPT_IN}/participants", json={"mobile_phone": {"mdn": "12"}}
-    )
+    resp = api.post(f"/campaigns/acquisition/{SINGLE_OPT_IN}/participants", json={"mobile_phone": {"mdn": "12"}})
     error(resp, 400)
 
 
@@ -94,17 +90,13 @@ def test_confirmation_subscribes(api: CatapultClient, control: SimClient, mdn: s
 def test_declined_mdn_gets_a_confirmation_block(api: CatapultClient, control: SimClient, mdn: str) -> None:
     sign_up(api, DOUBLE_OPT_IN, mdn)
     control.reply(mdn, "N")
-    resp = api.post(
-        f"/campaigns/acquisition/{DOUBLE_OPT_IN}/participants", json={"mobile_phone": {"mdn": mdn}}
-    )
+    resp = api.post(f"/campaigns/acquisition/{DOUBLE_OPT_IN}/participants", json={"mobile_phone": {"mdn": mdn}})
     entries = error(resp, 422)
     assert any("MDNHASCONFIRMATIONBLOCK" in e["message"] for e in entries)
 
 
 @pytest.mark.simulator_only
-def test_stop_ends_every_subscription_as_user_opt_out(
-    api: CatapultClient, control: SimClient, mdn: str
-) -> None:
+def test_stop_ends_every_subscription_as_user_opt_out(api: CatapultClient, control: SimClient, mdn: str) -> None:
     key = sign_up(api, SINGLE_OPT_IN, mdn)["person"]["person_key"]
     control.stop(mdn)
     assert subs(api, key) == []

@@ -64,9 +64,7 @@ class Bodies:
     def one(self, callback_type: str, version: int) -> dict[str, Any]:
         factory = self._factories.get(version)
         if factory is None:
-            factory = self._factories[version] = PayloadFactory(
-                f"{self.seed}:receiver-suite", api_version=version
-            )
+            factory = self._factories[version] = PayloadFactory(f"{self.seed}:receiver-suite", api_version=version)
         return fresh(factory.one(callback_type))
 
     def cycle(self, version: int, count: int) -> Iterator[dict[str, Any]]:
@@ -123,9 +121,7 @@ def with_unicode(body: dict[str, Any], sample: tuple[str, str, str, str, str]) -
     _, first, last, external, description = sample
     out = copy.deepcopy(body)
     for person in person_blocks(out):
-        for key in [k for k in ("external_person_id", "external_id") if k in person] or [
-            "external_person_id"
-        ]:
+        for key in [k for k in ("external_person_id", "external_id") if k in person] or ["external_person_id"]:
             person[key] = external
         fields = person.get("custom_fields")
         if isinstance(fields, dict):

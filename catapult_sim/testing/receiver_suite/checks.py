@@ -98,9 +98,7 @@ def unknown_fields(ctx: Context) -> CheckResult:
     requests = []
     for i, kind in enumerate(ctx.options.callback_types):
         body = ctx.body(i)
-        requests.append(
-            Request(f"{kind} with an unknown top-level field", b.with_unknown_fields(body, nested=False))
-        )
+        requests.append(Request(f"{kind} with an unknown top-level field", b.with_unknown_fields(body, nested=False)))
         nested = b.with_unknown_fields(b.fresh(body), nested=True)
         requests.append(Request(f"{kind} with an unknown field in every nested object", nested))
     return _variants(
@@ -121,16 +119,13 @@ def mdn_forms(ctx: Context) -> CheckResult:
             (f"{b.E164_ABROAD} (v2)", b.E164_ABROAD, 2),
         ]
     requests = [
-        Request(f"{label}", b.with_mdn(ctx.body(i, version), mdn))
-        for i, (label, mdn, version) in enumerate(forms)
+        Request(f"{label}", b.with_mdn(ctx.body(i, version), mdn)) for i, (label, mdn, version) in enumerate(forms)
     ]
     return _variants(ctx, "mdn_forms", requests, ", ".join(f[0] for f in forms))
 
 
 def content_types(ctx: Context) -> CheckResult:
-    requests = [
-        Request(ct, ctx.body(i), content_type=ct) for i, ct in enumerate(("application/json", "text/json"))
-    ]
+    requests = [Request(ct, ctx.body(i), content_type=ct) for i, ct in enumerate(("application/json", "text/json"))]
     return _variants(ctx, "content_types", requests, "application/json and text/json")
 
 
@@ -156,8 +151,7 @@ def burst(ctx: Context) -> CheckResult:
     if o.burst == 0:
         return CheckResult("burst", SKIP, "--burst 0")
     requests = [
-        Request(f"burst {i + 1}/{o.burst}", body)
-        for i, body in enumerate(ctx.bodies.cycle(o.current_version, o.burst))
+        Request(f"burst {i + 1}/{o.burst}", body) for i, body in enumerate(ctx.bodies.cycle(o.current_version, o.burst))
     ]
     sent = ctx.transport.burst("burst", requests, o.rate, o.concurrency)
     latencies = [ex.latency_ms for ex in sent]
@@ -171,9 +165,7 @@ def burst(ctx: Context) -> CheckResult:
               f"max {seconds(stats['max_ms'])}")  # fmt: skip
     planned = (o.burst - 1) / o.rate
     pace = f"{o.burst} at {o.rate:g}/s (sent in {stats['sent_in_s']:.2f} s"
-    pace += (
-        ")" if stats["sent_in_s"] < planned + 0.5 else f", planned {planned:.2f} s: the receiver fell behind)"
-    )
+    pace += ")" if stats["sent_in_s"] < planned + 0.5 else f", planned {planned:.2f} s: the receiver fell behind)"
     failed = [(ex, p) for ex in sent if (p := ctx.problem(ex)) is not None]
     if not failed:
         return CheckResult("burst", PASS, f"{pace}: all 2XX; {timing}", requests=len(sent), stats=stats)

@@ -122,9 +122,7 @@ class Transport:
         simulator sends to one URL); return them in order, each with its ``sent_at``."""
         return self._run(self._burst(check, requests, rate, concurrency))
 
-    async def _burst(
-        self, check: str, requests: Sequence[Request], rate: float, concurrency: int
-    ) -> list[Exchange]:
+    async def _burst(self, check: str, requests: Sequence[Request], rate: float, concurrency: int) -> list[Exchange]:
         loop = asyncio.get_running_loop()
         gate = asyncio.Semaphore(concurrency)
         start = loop.time()
@@ -184,9 +182,7 @@ def preflight(url: str, timeout: float = CONNECT_TIMEOUT, tls: ssl.SSLContext | 
             "(CATAPULT_RECEIVER_INSECURE=1)"
         ) from None
     except ssl.SSLError as exc:
-        raise Unreachable(
-            f"no TLS handshake with {host}:{port} ({exc.reason or exc}): is it https?"
-        ) from None
+        raise Unreachable(f"no TLS handshake with {host}:{port} ({exc.reason or exc}): is it https?") from None
     except socket.gaierror as exc:
         raise Unreachable(f"cannot resolve {host!r}: {exc.strerror or exc}") from None
     except TimeoutError:
@@ -195,9 +191,7 @@ def preflight(url: str, timeout: float = CONNECT_TIMEOUT, tls: ssl.SSLContext | 
         raise Unreachable(f"connection to {host}:{port} refused (is the receiver running?)") from None
     except OSError as exc:
         waited = time.monotonic() - started
-        raise Unreachable(
-            f"cannot connect to {host}:{port} ({exc.strerror or exc}, {waited:.1f} s)"
-        ) from None
+        raise Unreachable(f"cannot connect to {host}:{port} ({exc.strerror or exc}, {waited:.1f} s)") from None
 
 
 def _handshake(sock: socket.socket, host: str, tls: ssl.SSLContext | bool) -> None:
