@@ -12,8 +12,8 @@ def add_contract_command(sub: Any) -> None:
     p = sub.add_parser(
         "contract",
         help="check a Catapult implementation against the documented behaviour",
-        description="Run the provider contract suite (pytest --pyargs catapult_sim.testing.contract). Without --target it "
-        "starts a simulator and checks it.",
+        description="Run the provider contract suite (pytest --pyargs catapult_sim.testing.contract). "
+        "Without --target it starts a simulator and checks it.",
     )
     p.add_argument("--target", help="base URL of the implementation (default: start a simulator)")
     p.add_argument("--company", help="company key on the target (required off-simulator)")
