@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from catapult_sim.testing.client import CatapultClient
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.destructive
 PERSONS = "/mobiledb/persons"
 
 
-def add(api: CatapultClient, **body: object) -> dict:  # type: ignore[type-arg]
+def add(api: CatapultClient, **body: object) -> dict[str, Any]:
     return ok(api.post(PERSONS, json=body), 201, schema="person-response")
 
 

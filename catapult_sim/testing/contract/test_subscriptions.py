@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from catapult_sim.testing.client import CatapultClient, SimClient
@@ -17,12 +19,12 @@ from catapult_sim.testing.contract._checks import (
 pytestmark = pytest.mark.destructive
 
 
-def sign_up(api: CatapultClient, campaign: str, mdn: str, status: int = 201) -> dict:  # type: ignore[type-arg]
+def sign_up(api: CatapultClient, campaign: str, mdn: str, status: int = 201) -> dict[str, Any]:
     resp = api.post(f"/campaigns/acquisition/{campaign}/participants", json={"mobile_phone": {"mdn": mdn}})
     return ok(resp, status, schema="participant-response")
 
 
-def subs(api: CatapultClient, key: str, **params: str) -> list:  # type: ignore[type-arg]
+def subs(api: CatapultClient, key: str, **params: str) -> list[Any]:
     return ok(api.get(f"/mobiledb/persons/{key}/subscriptions", params=params), 200, schema="subscription")
 
 
