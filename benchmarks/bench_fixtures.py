@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from catapult_sim.cli import main
+from catapult_sim.cli.main import main
 from catapult_sim.testing.factories import PayloadFactory
 from catapult_sim.testing.payloads import PAYLOAD_TYPES
 

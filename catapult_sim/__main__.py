@@ -1,3 +1,3 @@
-from catapult_sim.cli import main
+from catapult_sim.cli.main import main
 
 raise SystemExit(main())

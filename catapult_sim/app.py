@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from catapult_sim.errors import CatapultError, Code, MethodNotAllowed, NotFound, Problem
-from catapult_sim.middleware import install as install_test_control
 from catapult_sim.routes import build_routes
 from catapult_sim.settings import Settings
 from catapult_sim.sim import Simulator
+from catapult_sim.surface.middleware import install as install_test_control
 
 
 def create_app(settings: Settings | None = None, *, sim: Simulator | None = None) -> Starlette:

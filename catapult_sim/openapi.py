@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from catapult_sim import __version__, schemas
 from catapult_sim.control._common import MAX_PAGE, MAX_WHOLE, PARTICIPANT_ACTIONS
-from catapult_sim.core.outbox import STATES
+from catapult_sim.core.callbacks.outbox import STATES
 
 if TYPE_CHECKING:
     from catapult_sim.routes import Op

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from catapult_sim.core.clock import SwitchableClock, parse_iso
-from catapult_sim.core.faults import Faults
 from catapult_sim.core.ids import Ids
-from catapult_sim.core.journal import Journal
 from catapult_sim.core.mobiledb import MobileDB
-from catapult_sim.core.ratelimit import RateLimits
 from catapult_sim.core.seed import load_seed
 from catapult_sim.core.store import Store
 from catapult_sim.delivery.engine import CallbackEngine
 from catapult_sim.settings import Settings
+from catapult_sim.surface.faults import Faults
+from catapult_sim.surface.journal import Journal
+from catapult_sim.surface.ratelimit import RateLimits
 
 
 class Simulator:

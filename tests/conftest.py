@@ -21,8 +21,8 @@ from starlette.testclient import TestClient
 from catapult_sim import schemas
 from catapult_sim.app import create_app
 from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
-from catapult_sim.delivery.receiver import Answer, Received, Receiver
 from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver import Answer, Received, Receiver
 
 NONCONFORMING = "nonconforming"
 

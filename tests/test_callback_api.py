@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from catapult_sim import schemas
 from catapult_sim.app import create_app
-from catapult_sim.delivery.receiver import Receiver
 from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver import Receiver
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"

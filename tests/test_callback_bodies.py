@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from catapult_sim import schemas
-from catapult_sim.delivery.receiver import Receiver
 from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver import Receiver
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"

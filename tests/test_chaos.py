@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
 from catapult_sim.delivery.chaos import Chaos
-from catapult_sim.delivery.receiver import Receiver
 from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver import Receiver
 from tests.conftest import AUTH
 
 NOW = "2024-01-01T00:00:00Z"

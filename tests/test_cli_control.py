@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from catapult_sim.app import create_app
-from catapult_sim.cli import main
+from catapult_sim.cli.main import main
 from catapult_sim.settings import Settings
 from catapult_sim.testing.server import RunningServer, start_in_thread
 

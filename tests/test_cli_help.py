@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catapult_sim.cli import main
+from catapult_sim.cli.main import main
 
 
 @pytest.mark.parametrize(("argv", "shows"), [(["deliveries"], "replay-failed"), (["journal"], "verify"), ([], "serve")])

@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 
 from catapult_sim import schemas
 from catapult_sim.app import create_app
-from catapult_sim.delivery.receiver import Received
 from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver import Received
 
 
 def _response(method: str, path: str, status: int, content: bytes, content_type: str) -> httpx.Response:

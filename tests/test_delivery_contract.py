@@ -14,8 +14,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
-from catapult_sim.delivery.receiver import Answer, Receiver
 from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver import Answer, Receiver
 from tests.conftest import AUTH
 
 NOW = "2024-01-01T00:00:00Z"

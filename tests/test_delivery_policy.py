@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catapult_sim.core.callback_payloads import envelope, for_attempt
-from catapult_sim.core.outbox import DELIVERED, FAILED, RETRYING, DestinationState
+from catapult_sim.core.callbacks.outbox import DELIVERED, FAILED, RETRYING, DestinationState
+from catapult_sim.core.callbacks.payloads import envelope, for_attempt
 from catapult_sim.core.store import dumps
 from catapult_sim.delivery import policy
 from catapult_sim.delivery.chaos import Chaos

@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from catapult_sim import cli
-from catapult_sim.delivery.receiver import Answer, Receiver
+from catapult_sim.cli import main as cli
 from catapult_sim.testing.process import serve_process
+from catapult_sim.testing.receiver import Answer, Receiver
 
 pytestmark = pytest.mark.slow
 AUTH = ("VibesUser", "Password123")

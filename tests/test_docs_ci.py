@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from catapult_sim.cli import build_parser
+from catapult_sim.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "ci.md"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from catapult_sim import routes
-from catapult_sim.cli import build_parser
+from catapult_sim.cli.main import build_parser
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 CONTROL_API = DOCS / "control-api.md"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_docs_ci import commands
 
-from catapult_sim.cli import build_parser, main
+from catapult_sim.cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -11,10 +11,10 @@ from conftest import AUTH
 from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
-from catapult_sim.core.faults import Faults
 from catapult_sim.core.seed import SeedError
-from catapult_sim.middleware import path_table
 from catapult_sim.settings import Settings
+from catapult_sim.surface.faults import Faults
+from catapult_sim.surface.middleware import path_table
 
 PERSONS = "/companies/{}/mobiledb/persons"
 

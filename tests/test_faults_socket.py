@@ -16,7 +16,7 @@ import pytest
 from conftest import AUTH
 
 from catapult_sim.app import create_app
-from catapult_sim.cli import main
+from catapult_sim.cli.main import main
 from catapult_sim.settings import Settings
 from catapult_sim.testing.server import start_in_thread
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from catapult_sim import schemas
-from catapult_sim.cli import main
+from catapult_sim.cli.main import main
 from catapult_sim.core.models import OPT_OUT_REASONS
 from catapult_sim.testing import samples
 from catapult_sim.testing.factories import PayloadFactory

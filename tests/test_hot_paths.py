@@ -14,7 +14,7 @@ import pytest
 from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 
-from catapult_sim.api._http import json_response
+from catapult_sim._http import json_response
 from catapult_sim.core.models import Person
 from catapult_sim.core.persons import parse_patch
 from catapult_sim.errors import Conflict

@@ -9,8 +9,8 @@ from conftest import AUTH, basic
 from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
-from catapult_sim.core.journal import pack_headers, unpack_headers
 from catapult_sim.settings import Settings
+from catapult_sim.surface.journal import pack_headers, unpack_headers
 
 PERSONS = "/companies/demo/mobiledb/persons"
 T_PERSON = "/companies/{company_key}/mobiledb/persons/{person_key}"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from catapult_sim.core.verify import Expectation, subset_differences
+from catapult_sim.surface.verify import Expectation, subset_differences
 
 PERSONS = "/companies/demo/mobiledb/persons"
 

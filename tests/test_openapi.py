@@ -10,7 +10,7 @@ import schemathesis
 from starlette.testclient import TestClient
 
 from catapult_sim import openapi, schemas
-from catapult_sim.cli import main
+from catapult_sim.cli.main import main
 from catapult_sim.routes import all_ops
 from catapult_sim.testing.payloads import CALLBACK_TYPES
 

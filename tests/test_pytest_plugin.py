@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from catapult_sim.delivery.receiver import Headers
 from catapult_sim.testing.inbox import CallbackInbox
 from catapult_sim.testing.matching import describe_mismatch, differences, distance, is_subset
+from catapult_sim.testing.receiver import Headers
 
 pytest_plugins = ["pytester"]
 slow = pytest.mark.slow  # the tests that run an inner pytest in a subprocess

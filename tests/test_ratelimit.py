@@ -12,9 +12,9 @@ from conftest import AUTH
 from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
-from catapult_sim.core.ratelimit import RateLimits
 from catapult_sim.core.seed import SeedError
 from catapult_sim.settings import Settings
+from catapult_sim.surface.ratelimit import RateLimits
 
 LISTS = "/companies/{}/mobiledb/subscription_lists"
 MANUAL = {"clock": "manual", "start_time": "2024-06-01T12:00:00Z", "random_seed": 3}
@@ -151,7 +151,7 @@ def test_the_template_limit_applies_to_every_company_without_its_own() -> None:
 
 
 def test_settings_from_the_environment_and_the_serve_flags() -> None:
-    from catapult_sim.cli import build_parser
+    from catapult_sim.cli.main import build_parser
 
     env = Settings.from_env({"CATAPULT_SIM_RATE_LIMIT": "7", "CATAPULT_SIM_RETRY_AFTER": "yes"})
     assert (env.rate_limit, env.retry_after) == (7, True)

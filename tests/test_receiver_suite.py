@@ -21,7 +21,7 @@ import broken_receivers as br
 import pytest
 from starlette.applications import Starlette
 
-from catapult_sim.cli import main
+from catapult_sim.cli.main import main
 from catapult_sim.delivery import sender
 from catapult_sim.testing.receiver_suite import (
     DEFAULT_BUDGET,

@@ -17,9 +17,9 @@ from catapult_sim import schemas
 from catapult_sim.app import create_app
 from catapult_sim.control._common import fields_of
 from catapult_sim.delivery.chaos import Rule
-from catapult_sim.delivery.receiver import Receiver
 from catapult_sim.routes import CONTROL_OPS, Op
 from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver import Receiver
 
 S = "/_sim"
 SC = "/_sim/companies/demo"

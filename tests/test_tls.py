@@ -15,9 +15,9 @@ import trustme
 from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
-from catapult_sim.delivery.receiver import Receiver
 from catapult_sim.delivery.tls import client_ssl
 from catapult_sim.settings import Settings
+from catapult_sim.testing.receiver import Receiver
 from catapult_sim.testing.receiver_suite import Options, OptionsError, Suite, Unreachable
 from tests.conftest import AUTH
 from tests.test_delivery_contract import attempts, hook, person, wait

@@ -8,9 +8,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim.api._http import call, json_response
-from catapult_sim.core import callback_specs
-from catapult_sim.core.callbacks import render
+from catapult_sim._http import call, json_response
+from catapult_sim.core.callbacks import specs as callback_specs
+from catapult_sim.core.callbacks.registrations import render
 
 REQUEST_SCHEMA = "callback-registration-request"
 TEST_SCHEMA = "test-callback-request"

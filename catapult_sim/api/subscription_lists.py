@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim.api._http import call, json_response
+from catapult_sim._http import call, json_response
 from catapult_sim.core import mdn as mdns
 from catapult_sim.core import repo, views
 from catapult_sim.core.models import Person

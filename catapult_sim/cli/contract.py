@@ -28,7 +28,7 @@ def add_contract_command(sub: Any) -> None:
 def contract_args(args: argparse.Namespace) -> list[str]:
     """The pytest command line for these options."""
     # Our own (nearly empty) configuration, not that of the project the command is started from.
-    config = str(Path(__file__).with_name("contract_pytest.ini"))
+    config = str(Path(__file__).parent.parent / "contract_pytest.ini")
     out = ["-c", config, "--rootdir", str(Path.cwd())]
     out += ["--pyargs", "catapult_sim.testing.contract", "-p", "no:cacheprovider", "-q"]
     spec = importlib.util.find_spec("catapult_sim.testing.contract")

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from catapult_sim.control_cli import DEFAULT_URL, _request
-from catapult_sim.core.callback_specs import CALLBACK_TYPES
+from catapult_sim.cli.remote import DEFAULT_URL, _request
+from catapult_sim.core.callbacks.specs import CALLBACK_TYPES
 from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
 
 # Settings the serve command takes from these flags (see add_serve_flags).
@@ -167,7 +167,7 @@ def _attempt_line(r: dict[str, Any]) -> str:
 
 
 def _receiver(a: argparse.Namespace) -> int:
-    from catapult_sim.delivery.receiver import Answer, Received, Receiver
+    from catapult_sim.testing.receiver import Answer, Received, Receiver
 
     def show(got: Received, answer: Answer) -> None:
         body = got.json

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from catapult_sim.control_cli import DEFAULT_URL, _request
-from catapult_sim.core.faultspec import KINDS
-from catapult_sim.core.ratelimit import VIBES_LIMIT
+from catapult_sim.cli.remote import DEFAULT_URL, _request
+from catapult_sim.surface.faultspec import KINDS
+from catapult_sim.surface.ratelimit import VIBES_LIMIT
 
 SERVE_FIELDS = ("journal_cap", "rate_limit", "retry_after")
 

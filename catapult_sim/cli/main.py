@@ -39,22 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="catapult-sim", description=__doc__)
     sub = parser.add_subparsers(metavar="COMMAND")
     _serve_parser(sub)
-    from catapult_sim.control_cli import add_control_commands
+    from catapult_sim.cli.remote import add_control_commands
 
     add_control_commands(sub)
-    from catapult_sim.cli_contract import add_contract_command
+    from catapult_sim.cli.contract import add_contract_command
 
     add_contract_command(sub)
-    from catapult_sim.cli_journal import add_commands as add_test_control_commands
+    from catapult_sim.cli.journal import add_commands as add_test_control_commands
 
     add_test_control_commands(sub)
-    from catapult_sim.cli_deliveries import add_delivery_commands
+    from catapult_sim.cli.deliveries import add_delivery_commands
 
     add_delivery_commands(sub)
-    from catapult_sim.cli_fixtures import add_fixture_commands
+    from catapult_sim.cli.fixtures import add_fixture_commands
 
     add_fixture_commands(sub)
-    from catapult_sim.cli_receiver import add_receiver_command
+    from catapult_sim.cli.receiver import add_receiver_command
 
     add_receiver_command(sub)
     return parser
@@ -84,10 +84,10 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--max-body-bytes", type=int, help="largest accepted request body (default 1 MiB)")
     p.add_argument("--log-level", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", default=None, help="log every request")
-    from catapult_sim.cli_journal import add_serve_options
+    from catapult_sim.cli.journal import add_serve_options
 
     add_serve_options(p)
-    from catapult_sim.cli_deliveries import add_serve_flags
+    from catapult_sim.cli.deliveries import add_serve_flags
 
     add_serve_flags(p)
     p.set_defaults(handler=_serve)
@@ -102,8 +102,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     fields = ("host", "port", "db", "seed_file", "strict_companies", "find_by_mdn_shape", "clock",
               "start_time", "random_seed", "max_body_bytes", "log_level", "access_log")  # fmt: skip
-    from catapult_sim.cli_deliveries import SERVE_FIELDS as CALLBACK_FIELDS
-    from catapult_sim.cli_journal import SERVE_FIELDS
+    from catapult_sim.cli.deliveries import SERVE_FIELDS as CALLBACK_FIELDS
+    from catapult_sim.cli.journal import SERVE_FIELDS
 
     try:
         names = (*fields, *SERVE_FIELDS, *CALLBACK_FIELDS)

@@ -8,10 +8,10 @@ from typing import Any
 from starlette.requests import Request
 
 from catapult_sim import schemas
-from catapult_sim.api._http import check_id, read_json, sim_of
+from catapult_sim._http import check_id, read_json, sim_of
 from catapult_sim.core import mdn as mdns
 from catapult_sim.core import repo
-from catapult_sim.core.delivery_log import MAX_LIMIT
+from catapult_sim.core.callbacks.log import MAX_LIMIT
 from catapult_sim.core.models import Person
 from catapult_sim.core.store import Tx
 from catapult_sim.errors import BadRequest, Code, NotFound, Problem, Unprocessable

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from catapult_sim import __version__, schemas
-from catapult_sim.api._http import json_response, sim_of
+from catapult_sim._http import json_response, sim_of
 from catapult_sim.control._common import body, company, text_param, whole
 from catapult_sim.core import repo, views
 from catapult_sim.core.clock import duration_seconds, iso, parse_iso

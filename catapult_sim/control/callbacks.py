@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim.api._http import json_response
+from catapult_sim._http import json_response
 from catapult_sim.control._common import body, company
-from catapult_sim.core import callback_specs
-from catapult_sim.core.callback_events import SHORTCUT_TYPES
-from catapult_sim.core.callbacks import render
+from catapult_sim.core.callbacks import specs as callback_specs
+from catapult_sim.core.callbacks.events import SHORTCUT_TYPES
+from catapult_sim.core.callbacks.registrations import render
 from catapult_sim.errors import BadRequest, Code, Problem, Unprocessable
 
 

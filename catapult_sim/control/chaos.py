@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim.api._http import json_response, sim_of
+from catapult_sim._http import json_response, sim_of
 from catapult_sim.control._common import body, text_param
 
 

@@ -7,13 +7,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim.api._http import json_response, sim_of
+from catapult_sim._http import json_response, sim_of
 from catapult_sim.control._common import MAX_PAGE, body, whole
-from catapult_sim.core import delivery_log
-from catapult_sim.core.callback_specs import CALLBACK_TYPES
+from catapult_sim.core.callbacks import log as delivery_log
+from catapult_sim.core.callbacks.log import Filters
+from catapult_sim.core.callbacks.outbox import STATES
+from catapult_sim.core.callbacks.specs import CALLBACK_TYPES
 from catapult_sim.core.clock import parse_iso, stamp
-from catapult_sim.core.delivery_log import Filters
-from catapult_sim.core.outbox import STATES
 from catapult_sim.errors import BadRequest, Code, NotFound, Problem
 
 FILTER_FIELDS = ("company", "type", "status", "destination", "since", "callback_id", "event_id")

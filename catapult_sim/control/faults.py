@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim.api._http import json_response, read_json, sim_of
+from catapult_sim._http import json_response, read_json, sim_of
 from catapult_sim.control._common import body
 from catapult_sim.control.journal import table_of
-from catapult_sim.core.faults import FaultSpecError
-from catapult_sim.core.ratelimit import RateLimitError, check_limit
 from catapult_sim.errors import BadRequest, Code, NotFound, Problem, Unprocessable
+from catapult_sim.surface.faults import FaultSpecError
+from catapult_sim.surface.ratelimit import RateLimitError, check_limit
 
 MAX_RULES_PER_CALL = 100
 

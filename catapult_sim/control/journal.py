@@ -8,12 +8,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim.api._http import json_response, sim_of
+from catapult_sim._http import json_response, sim_of
 from catapult_sim.control._common import body
 from catapult_sim.core.clock import parse_iso
-from catapult_sim.core.journal import STATUS_PATTERN, PathPattern, PathTable, PatternError, Query
-from catapult_sim.core.verify import Expectation, RequestPattern, verify
 from catapult_sim.errors import BadRequest, Code, NotFound, Problem, Unprocessable
+from catapult_sim.surface.journal import STATUS_PATTERN, PathPattern, PathTable, PatternError, Query
+from catapult_sim.surface.verify import Expectation, RequestPattern, verify
 
 LIST_PARAMS = frozenset({"method", "path", "company", "status", "since", "after", "limit"})
 

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim.api._http import json_response
+from catapult_sim._http import json_response
 from catapult_sim.control._common import (
     PARTICIPANT_ACTIONS,
     PERSON_KEYS,

@@ -5,7 +5,7 @@ Every answer and every stored body is encoded here. ``orjson`` writes the same c
 integers, booleans, null, lists and objects with string keys) about five times faster. What it
 refuses (integers beyond 64 bits, strings with lone surrogates that a client sent as ``\\ud800``
 escapes) falls back to the standard library with ``ensure_ascii=True``, which escapes them, so the
-output is always valid JSON in valid UTF-8. Request bodies are parsed in ``catapult_sim.api._http``:
+output is always valid JSON in valid UTF-8. Request bodies are parsed in ``catapult_sim._http``:
 ``orjson`` when the body holds no run of 19 digits (past 64 bits ``orjson`` makes integers floats),
 the standard library otherwise and for whatever ``orjson`` refuses, so the values are the same;
 a string with a lone surrogate is refused there (:func:`lone_surrogate`), as it is in a seed file.

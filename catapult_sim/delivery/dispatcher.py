@@ -20,8 +20,8 @@ from typing import Any
 
 import aiohttp
 
+from catapult_sim.core.callbacks.outbox import DELIVERED, OPEN_STATES, Delivery, DestinationState, Outbox, Recorded
 from catapult_sim.core.clock import Clock, stamp
-from catapult_sim.core.outbox import DELIVERED, OPEN_STATES, Delivery, DestinationState, Outbox, Recorded
 from catapult_sim.delivery import policy as rules
 from catapult_sim.delivery import sender
 from catapult_sim.delivery.chaos import Chaos, Plan

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from catapult_sim.core.callback_events import CallbackEvents
-from catapult_sim.core.callbacks import Registrations
+from catapult_sim.core.callbacks.events import CallbackEvents
+from catapult_sim.core.callbacks.log import Filters, failed_since
+from catapult_sim.core.callbacks.outbox import Outbox
+from catapult_sim.core.callbacks.registrations import Registrations
 from catapult_sim.core.clock import Clock
-from catapult_sim.core.delivery_log import Filters, failed_since
 from catapult_sim.core.ids import Ids
-from catapult_sim.core.outbox import Outbox
 from catapult_sim.core.seed import DEMO_COMPANY
 from catapult_sim.core.store import Store
 from catapult_sim.delivery.chaos import Chaos

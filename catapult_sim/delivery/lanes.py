@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-from catapult_sim.core.outbox import Delivery
+from catapult_sim.core.callbacks.outbox import Delivery
 from catapult_sim.delivery.chaos import Chaos
 
 log = logging.getLogger("catapult_sim.delivery")

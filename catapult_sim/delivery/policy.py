@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from catapult_sim.core.callbacks.outbox import DELIVERED, FAILED, RETRYING, DestinationState
 from catapult_sim.core.clock import duration_seconds, parse_iso, stamp
-from catapult_sim.core.outbox import DELIVERED, FAILED, RETRYING, DestinationState
 
 OK, PERMANENT, TRANSIENT = "ok", "permanent", "transient"
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import aiohttp
 
 from catapult_sim import __version__
-from catapult_sim.core import callback_payloads as payloads
-from catapult_sim.core.outbox import AttemptRecord, Delivery
+from catapult_sim.core.callbacks import payloads
+from catapult_sim.core.callbacks.outbox import AttemptRecord, Delivery
 from catapult_sim.delivery.chaos import Plan
 
 EXCERPT_BYTES = 2048

@@ -12,11 +12,11 @@ from typing import Any
 
 import anyio
 
-from catapult_sim.core.faults import FaultRule
-from catapult_sim.core.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, PathTable, pack_headers
 from catapult_sim.errors import Code
-from catapult_sim.middleware import wire
 from catapult_sim.sim import Simulator
+from catapult_sim.surface import wire
+from catapult_sim.surface.faults import FaultRule
+from catapult_sim.surface.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, PathTable, pack_headers
 
 PREFIX = "/companies/"
 

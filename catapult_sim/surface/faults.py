@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from catapult_sim.core.faultspec import FaultSpecError, parse_rule
-from catapult_sim.core.journal import PathTable, relative
 from catapult_sim.errors import Code
+from catapult_sim.surface.faultspec import FaultSpecError, parse_rule
+from catapult_sim.surface.journal import PathTable, relative
 
 __all__ = ["FaultRule", "FaultSpecError", "Faults"]
 

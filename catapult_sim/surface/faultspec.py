@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from catapult_sim.core.journal import PathTable, PatternError
 from catapult_sim.errors import Code
+from catapult_sim.surface.journal import PathTable, PatternError
 
 KINDS = ("latency", "status", "empty", "truncated", "reset")
 FIELDS = frozenset(
@@ -33,7 +33,7 @@ class FaultSpecError(ValueError):
 
 
 def parse_rule(spec: Any, table: PathTable) -> dict[str, Any]:
-    """The keyword arguments of a :class:`~catapult_sim.core.faults.FaultRule`, or FaultSpecError."""
+    """The keyword arguments of a :class:`~catapult_sim.surface.faults.FaultRule`, or FaultSpecError."""
     if not isinstance(spec, dict):
         raise FaultSpecError(["a fault rule must be a JSON object"])
     problems = [f"{k} is not a known field" for k in sorted(set(spec) - FIELDS, key=str)]

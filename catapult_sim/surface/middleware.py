@@ -6,11 +6,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from catapult_sim.core.faults import FaultSpecError
-from catapult_sim.core.journal import PathTable
 from catapult_sim.core.seed import SeedError
-from catapult_sim.middleware.asgi import ControlMiddleware
 from catapult_sim.sim import Simulator
+from catapult_sim.surface.asgi import ControlMiddleware
+from catapult_sim.surface.faults import FaultSpecError
+from catapult_sim.surface.journal import PathTable
 
 __all__ = ["ControlMiddleware", "install", "path_table"]
 
@@ -27,7 +27,7 @@ def install(app: Starlette, sim: Simulator) -> None:
 
     The middleware goes *outside* Starlette's own stack (not through ``add_middleware``) so that it
     records the final answer, 500s included, and so that ``send`` is still the server's own, which
-    connection-level faults need (see :mod:`catapult_sim.middleware.wire`). Middleware that others add
+    connection-level faults need (see :mod:`catapult_sim.surface.wire`). Middleware that others add
     with ``add_middleware`` keeps working: the stack is still built lazily on the first request.
     """
     table = path_table()

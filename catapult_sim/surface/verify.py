@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from catapult_sim.core.journal import Entry, PathPattern
+from catapult_sim.surface.journal import Entry, PathPattern
 
 
 @dataclass(frozen=True, slots=True)

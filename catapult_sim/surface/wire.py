@@ -19,7 +19,7 @@ from typing import Any
 
 import anyio
 
-from catapult_sim.core.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry
+from catapult_sim.surface.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry
 
 Message = dict[str, Any]
 JSON_HEADERS = [(b"content-type", b"application/json")]

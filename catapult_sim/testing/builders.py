@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from catapult_sim.core import mdn as mdns
 from catapult_sim.core import views
-from catapult_sim.core.callbacks import Registration
+from catapult_sim.core.callbacks.registrations import Registration
 from catapult_sim.core.clock import stamp
 from catapult_sim.core.models import SubscriptionList
 from catapult_sim.testing import payloads

@@ -8,7 +8,7 @@ cause an event, then ``inbox.assert_delivered("subscription_added", ...)``. It c
     inbox.delay_next(2.5)              # the next request is answered after 2.5 s
 
 It is built on the standard library's ``http.server`` (a thread per request); what it records is a
-:class:`~catapult_sim.delivery.receiver.Received`, as for the aiohttp ``Receiver``.
+:class:`~catapult_sim.testing.receiver.Received`, as for the aiohttp ``Receiver``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from catapult_sim.delivery.receiver import Headers, Received, Recording
 from catapult_sim.testing.matching import closest, differences, is_subset, show
+from catapult_sim.testing.receiver import Headers, Received, Recording
 
 __all__ = ["CallbackInbox", "Received"]
 

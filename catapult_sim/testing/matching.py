@@ -1,6 +1,6 @@
 """JSON subset matching with readable differences, for assertions on callbacks and requests.
 
-The rules are those of the request journal's verification (``catapult_sim.core.verify``), so a callback
+The rules are those of the request journal's verification (``catapult_sim.surface.verify``), so a callback
 assertion and ``assert_requested`` agree on what "contains" means: objects may have more keys than
 expected, arrays must match element by element with the same length, and scalars must be equal as
 JSON values (``1`` equals ``1.0``, but neither equals ``true`` and ``"1"`` equals neither).
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from catapult_sim.core.verify import leaves, subset_differences
+from catapult_sim.surface.verify import leaves, subset_differences
 
 _ROOT = "$"
 

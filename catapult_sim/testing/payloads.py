@@ -1,16 +1,17 @@
 """Records → wire payloads, shared by the Hypothesis strategies and the Faker factories.
 
 Nothing here invents a shape: persons, subscriptions, lists, campaigns and participants are rendered
-by :mod:`catapult_sim.core.views`, callback bodies by :mod:`catapult_sim.core.callback_payloads` and
-registrations by :func:`catapult_sim.core.callbacks.render`, exactly as the running simulator does.
+by :mod:`catapult_sim.core.views`, callback bodies by :mod:`catapult_sim.core.callbacks.payloads` and
+registrations by :func:`catapult_sim.core.callbacks.registrations.render`, exactly as the running simulator does.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from catapult_sim.core import callback_payloads, views
-from catapult_sim.core.callbacks import Registration, render
+from catapult_sim.core import views
+from catapult_sim.core.callbacks import payloads as callback_payloads
+from catapult_sim.core.callbacks.registrations import Registration, render
 from catapult_sim.core.clock import wire
 from catapult_sim.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription
 from catapult_sim.core.seed import DEMO_TEMPLATE, normalize_options

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from catapult_sim.core import callback_payloads as payloads
-from catapult_sim.core import callback_specs as specs
 from catapult_sim.core import repo
-from catapult_sim.core.callbacks import Registration, Registrations
+from catapult_sim.core.callbacks import payloads, specs
+from catapult_sim.core.callbacks.outbox import Outbox
+from catapult_sim.core.callbacks.registrations import Registration, Registrations
 from catapult_sim.core.clock import Clock, stamp, wire
 from catapult_sim.core.ids import Ids
-from catapult_sim.core.outbox import Outbox
 from catapult_sim.core.store import Store
 from catapult_sim.errors import BadRequest, Code, Conflict, NotFound, Problem, Unprocessable
 

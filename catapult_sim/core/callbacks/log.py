@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from catapult_sim.core.outbox import FAILED
+from catapult_sim.core.callbacks.outbox import FAILED
 from catapult_sim.core.store import Store, loads
 
 MAX_LIMIT = 1000

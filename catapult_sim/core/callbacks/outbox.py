@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from catapult_sim.core import callback_payloads as payloads
-from catapult_sim.core.callbacks import Registration, Registrations
+from catapult_sim.core.callbacks import payloads
+from catapult_sim.core.callbacks.registrations import Registration, Registrations
 from catapult_sim.core.clock import Clock, stamp, wire
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.store import DomainEvent, Store, Tx, dumps

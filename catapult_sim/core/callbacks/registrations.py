@@ -11,8 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from catapult_sim.core import callback_specs as specs
 from catapult_sim.core import repo
+from catapult_sim.core.callbacks import specs
 from catapult_sim.core.clock import Clock, stamp, wire
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.store import DomainEvent, Store, Tx, dumps, loads

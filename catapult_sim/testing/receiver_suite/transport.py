@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from catapult_sim.core.outbox import Delivery
+from catapult_sim.core.callbacks.outbox import Delivery
 from catapult_sim.core.store import dumps
 from catapult_sim.delivery import sender
 
