@@ -16,7 +16,7 @@ from catapult_sim.app import create_app
 from catapult_sim.core.seed import DEMO_SEED, SeedError, load_seed, seed_problems
 from catapult_sim.settings import Settings
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "seed.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "seed.json"
 LISTS = [{"id": "5001"}, {"id": 5002}]
 FROM_TEMPLATE = "(from the template's campaigns[0])"
 

@@ -20,7 +20,7 @@ from catapult_sim.settings import Settings
 from catapult_sim.testing.receiver import Receiver
 from catapult_sim.testing.receiver_suite import Options, OptionsError, Suite, Unreachable
 from tests.conftest import AUTH
-from tests.test_delivery_contract import attempts, hook, person, wait
+from tests.delivery.test_delivery_contract import attempts, hook, person, wait
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from catapult_sim.testing.payloads import CUSTOM_FIELDS
 from catapult_sim.testing.server import serve_in_thread
 
 Flaw = Callable[[Request, bytes, Any], Awaitable[Response | None]]
-SCHEMAS = Path(__file__).resolve().parent.parent / "catapult_sim" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "catapult_sim" / "schemas"
 
 
 def app(flaw: Flaw | None = None, methods: tuple[str, ...] = ("POST", "PUT")) -> Starlette:

@@ -18,7 +18,7 @@ from catapult_sim.testing import samples
 from catapult_sim.testing.factories import PayloadFactory
 from catapult_sim.testing.payloads import CALLBACK_TYPES, PAYLOAD_TYPES, schema_of
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

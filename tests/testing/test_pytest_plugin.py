@@ -183,7 +183,7 @@ def test_the_retry_preset_is_the_ini_one(catapult):
 
 @slow
 def test_seed_file_and_retry_preset_come_from_the_ini(inner: pytest.Pytester) -> None:
-    seed = pathlib.Path(__file__).parent.parent / "docs" / "examples" / "seed.json"
+    seed = pathlib.Path(__file__).parents[2] / "docs" / "examples" / "seed.json"
     inner.makefile(".json", seed=seed.read_text(encoding="utf-8"))
     inner.makeini(INNER_INI + "catapult_seed_file = seed.json\ncatapult_retry_preset = vibes\n")
     inner.makepyfile(test_seeded=SEEDED)

@@ -41,7 +41,7 @@ from catapult_sim.testing.receiver_suite.config import parse_header, selected
 from catapult_sim.testing.receiver_suite.results import consequence, percentile, problem
 from catapult_sim.testing.receiver_suite.transport import Request, Transport
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Small runs: a handful of generated bodies per type and version, a short fast burst.
 FAST: dict[str, Any] = {"examples": 5, "burst": 10, "rate": 200.0}
 
