@@ -58,6 +58,18 @@ def render(e164: str, version: int) -> str:
     raise CountryNotSupported()
 
 
+def render_callback(e164: str, version: int) -> str:
+    """The MDN inside a callback body registered under ``version``; never fails.
+
+    The registration's version decides only how the number is written (fact sheet §1.3 [P-subcb]
+    [P-personcb]). Version 1 has no form for a non-+1 number; such a number is written in E.164,
+    the only form that names it (docs/fidelity.md), so no write fails for the sake of a callback.
+    """
+    if version < 2 and e164.startswith("+1") and len(e164) == 12:
+        return e164[2:]
+    return e164
+
+
 class CountryNotSupported(Unprocessable):
     """Version 1 cannot show a non-+1 number (fact sheet §1.3, wiki E.164 page)."""
 

@@ -30,23 +30,28 @@ def campaign_url(company: str, acquisition_id: str) -> str:
     return f"/companies/{company}/campaigns/acquisition/{acquisition_id}"
 
 
-def mobile_phone(p: Person, version: int) -> dict[str, Any] | None:
+def render_mdn(e164: str, version: int, callback: bool) -> str:
+    """An API answer raises CountryNotSupported under version 1; a callback body never does."""
+    return mdns.render_callback(e164, version) if callback else mdns.render(e164, version)
+
+
+def mobile_phone(p: Person, version: int, *, callback: bool = False) -> dict[str, Any] | None:
     if p.mdn is None and p.carrier_code is None:
         return None
     phone: dict[str, Any] = {}
     if p.mdn is not None:
-        phone["mdn"] = mdns.render(p.mdn, version)
+        phone["mdn"] = render_mdn(p.mdn, version, callback)
     if p.carrier_code is not None:
         phone["carrier_code"] = p.carrier_code
     return phone
 
 
-def person(p: Person, version: int) -> dict[str, Any]:
+def person(p: Person, version: int, *, callback: bool = False) -> dict[str, Any]:
     """The person resource (OAS personResponse, plus the fields the doc examples show)."""
     body: dict[str, Any] = {"person_key": p.person_key, "person_id": str(p.person_id)}
     if p.external_person_id is not None:
         body["external_person_id"] = p.external_person_id
-    phone = mobile_phone(p, version)
+    phone = mobile_phone(p, version, callback=callback)
     if phone is not None:
         body["mobile_phone"] = phone
     body["custom_fields"] = dict(p.custom_fields)
@@ -59,7 +64,7 @@ def person(p: Person, version: int) -> dict[str, Any]:
     return body
 
 
-def person_ref(p: Person, version: int, *, with_phone: bool = True) -> dict[str, Any]:
+def person_ref(p: Person, version: int, *, with_phone: bool = True, callback: bool = False) -> dict[str, Any]:
     """The short person block inside subscriptions and callbacks (fact sheet §3.3, §7.3)."""
     ref: dict[str, Any] = {"id": p.person_key, "person_key": p.person_key}
     if p.external_person_id is not None:
@@ -68,7 +73,7 @@ def person_ref(p: Person, version: int, *, with_phone: bool = True) -> dict[str,
         ref["external_person_id"] = p.external_person_id
     ref["url"] = person_url(p.company, p.person_key)
     if with_phone and p.mdn is not None:
-        ref["mobile_phone"] = {"mdn": mdns.render(p.mdn, version)}
+        ref["mobile_phone"] = {"mdn": render_mdn(p.mdn, version, callback)}
     return ref
 
 

@@ -41,7 +41,7 @@ def event_data(event: DomainEvent, version: int) -> dict[str, Any]:
     """The type-specific part of a callback built from a domain event."""
     person = Person(**event.data["person"])
     if event.type in ("person_added", "person_updated"):
-        return {"person": views.person(person, version)}  # §7.2: the full person resource
+        return {"person": views.person(person, version, callback=True)}  # §7.2: the full person resource
     if event.type in ("subscription_added", "subscription_removed"):
         return {"subscription": subscription(Subscription(**event.data["subscription"]), person, version)}
     campaign = Campaign(**event.data["campaign"])
@@ -52,7 +52,7 @@ def event_data(event: DomainEvent, version: int) -> dict[str, Any]:
 def subscription(sub: Subscription, person: Person, version: int) -> dict[str, Any]:
     """§7.3-7.4: the person block (with phone), the list, the dates; opt-out fields when removed."""
     body: dict[str, Any] = {
-        "person": views.person_ref(person, version),
+        "person": views.person_ref(person, version, callback=True),
         "subscription_list": {"id": sub.list_id, "url": views.list_url(sub.company, sub.list_id)},
         "opt_in_date": wire(sub.opt_in_date),
     }
@@ -70,7 +70,7 @@ def participant(part: Participant, person: Person, campaign: Campaign, version: 
     acq["url"] = views.campaign_url(campaign.company, campaign.acquisition_id)
     return {
         "participant": {
-            "person": views.person_ref(person, version),
+            "person": views.person_ref(person, version, callback=True),
             "acquisition_campaign": acq,
             "participation_date": wire(part.participation_date),
             "expire_date": wire(part.expire_date),
@@ -97,7 +97,7 @@ def sample(
     """
     person = Person(company, person_key, 999999, "sample-external-id", "+12135550100", None, {}, None, None, now, now)
     if callback_type in ("person_added", "person_updated"):
-        return {"person": views.person(person, version)}
+        return {"person": views.person(person, version, callback=True)}
     if callback_type in ("subscription_added", "subscription_removed"):
         reason = "user_opt_out" if callback_type == "subscription_removed" else None
         list_id = selector_id or SAMPLE_LIST
