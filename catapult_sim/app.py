@@ -4,17 +4,39 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
 
 from catapult_sim.errors import CatapultError, Code, MethodNotAllowed, NotFound, Problem
-from catapult_sim.routes import build_routes
+from catapult_sim.routes import build_routes, catapult_paths
 from catapult_sim.settings import Settings
 from catapult_sim.sim import Simulator
-from catapult_sim.surface.middleware import install as install_test_control
+from catapult_sim.surface.asgi import ControlMiddleware
+from catapult_sim.surface.journal import PathTable
+
+
+class SimulatorApp(Starlette):
+    """Starlette, with the test-control middleware (journal, faults, rate limits) outermost.
+
+    It wraps the whole stack Starlette builds, outside ``ServerErrorMiddleware`` (which
+    ``add_middleware`` cannot reach), so that it records the final answer, 500s included, and so that
+    ``send`` is still the server's own, which connection-level faults need (surface/wire.py).
+    Middleware that others add with ``add_middleware`` still goes inside it.
+    """
+
+    def __init__(self, simulator: Simulator, paths: PathTable, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.simulator = simulator
+        self.catapult_paths = paths
+
+    def build_middleware_stack(self) -> ASGIApp:
+        wrapped = ControlMiddleware(super().build_middleware_stack(), self.simulator, self.catapult_paths)
+        return cast(ASGIApp, wrapped)
 
 
 def create_app(settings: Settings | None = None, *, sim: Simulator | None = None) -> Starlette:
@@ -30,7 +52,11 @@ def create_app(settings: Settings | None = None, *, sim: Simulator | None = None
         finally:
             await simulator.callbacks.stop()
 
-    app = Starlette(
+    paths = catapult_paths()
+    simulator.load_seed_faults(paths)  # the seed file's fault rules, active from the start
+    app = SimulatorApp(
+        simulator,
+        paths,
         routes=build_routes(),
         lifespan=lifespan,
         exception_handlers={
@@ -41,7 +67,7 @@ def create_app(settings: Settings | None = None, *, sim: Simulator | None = None
     )
     app.router.redirect_slashes = False
     app.state.sim = simulator
-    install_test_control(app, simulator)  # request journal, faults, rate limits
+    app.state.catapult_paths = paths
     return app
 
 

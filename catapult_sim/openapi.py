@@ -1,4 +1,7 @@
-"""The OpenAPI 3.1 document, built from the routing table and ``catapult_sim/schemas`` (never copied).
+"""The OpenAPI 3.1 document, built from the operations of the routing table and ``catapult_sim/schemas``.
+
+A pure builder: :func:`build` takes the operations (``routes.all_ops()``) and imports nothing above
+it, so the routing table can serve the document without an import cycle.
 
 Every schema file becomes one entry of ``components/schemas`` under its file name, and every
 operation refers to those entries, so the document, the request validation, the generators and the
@@ -14,18 +17,39 @@ import copy
 import json
 import re
 from collections.abc import Sequence
-from functools import cache
-from typing import TYPE_CHECKING, Any
-
-from starlette.requests import Request
-from starlette.responses import Response
+from typing import Any, Protocol
 
 from catapult_sim import __version__, schemas
-from catapult_sim.control._common import MAX_PAGE, MAX_WHOLE, PARTICIPANT_ACTIONS
+from catapult_sim.core.acquisition import PARTICIPANT_ACTIONS
+from catapult_sim.core.callbacks.log import MAX_LIMIT as MAX_PAGE
 from catapult_sim.core.callbacks.outbox import STATES
+from catapult_sim.core.ids import MAX_WHOLE
 
-if TYPE_CHECKING:
-    from catapult_sim.routes import Op
+
+class Op(Protocol):
+    """What the builder reads of one operation (``catapult_sim.routes.Op`` has these fields)."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def endpoint(self) -> Any: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def returns(self) -> str: ...
+    @property
+    def ok(self) -> tuple[int, ...]: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def query(self) -> tuple[str, ...]: ...
+    @property
+    def optional_body(self) -> bool: ...
+
 
 OPENAPI_VERSION = "3.1.0"
 COMPONENTS = "#/components/schemas/"
@@ -59,12 +83,10 @@ PATH_KINDS: dict[str, dict[str, Any]] = {
 }
 
 
-def build(ops: Sequence[Op] | None = None) -> dict[str, Any]:
-    """The whole document for ``ops`` (default: every route of the routing table)."""
-    from catapult_sim import routes  # routes imports this module for the /openapi.json endpoint
-
-    catapult = list(routes.CATAPULT_OPS) if ops is None else [o for o in ops if _is_catapult(o)]
-    control = list(routes.CONTROL_OPS) if ops is None else [o for o in ops if not _is_catapult(o)]
+def build(ops: Sequence[Op]) -> dict[str, Any]:
+    """The whole document for ``ops`` (the routing table's: ``routes.all_ops()``)."""
+    catapult = [o for o in ops if _is_catapult(o)]
+    control = [o for o in ops if not _is_catapult(o)]
     return {
         "openapi": OPENAPI_VERSION,
         "info": _info(),
@@ -329,15 +351,6 @@ def callback_types() -> list[str]:
     return sorted(webhooks())
 
 
-# -- serving -----------------------------------------------------------------------------------
-
-
-@cache
-def rendered() -> bytes:
-    """The document as JSON bytes, built once per process (the routing table does not change)."""
-    return json.dumps(build(), ensure_ascii=False, indent=2).encode("utf-8")
-
-
-async def serve(request: Request) -> Response:
-    """GET /openapi.json."""
-    return Response(rendered(), media_type="application/json")
+def render(ops: Sequence[Op]) -> bytes:
+    """The document for ``ops`` as JSON bytes."""
+    return json.dumps(build(ops), ensure_ascii=False, indent=2).encode("utf-8")

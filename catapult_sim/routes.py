@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route, compile_path
 
 from catapult_sim import openapi
@@ -22,6 +25,7 @@ from catapult_sim.control import chaos as control_chaos
 from catapult_sim.control import deliveries as control_deliveries
 from catapult_sim.control import faults as control_faults
 from catapult_sim.control import journal as control_journal
+from catapult_sim.surface.journal import PathTable
 
 C = "/companies/{company_key}"
 P = C + "/mobiledb/persons"
@@ -50,6 +54,17 @@ class Op:
     # Query parameters: "name" is a string, "name:kind" picks a kind of openapi.QUERY_KINDS.
     query: tuple[str, ...] = ()
     optional_body: bool = False  # the body may be left out (then every field takes its default)
+
+
+@cache
+def openapi_document() -> bytes:
+    """The OpenAPI document of this routing table, built once per process (the table does not change)."""
+    return openapi.render(all_ops())
+
+
+async def openapi_json(request: Request) -> Response:
+    """GET /openapi.json."""
+    return Response(openapi_document(), media_type="application/json")
 
 
 CATAPULT_OPS: list[Op] = [
@@ -121,7 +136,7 @@ CONTROL_OPS: list[Op] = [
     Op("DELETE", S + "/chaos", control_chaos.chaos_clear, "Clear every chaos rule (or one destination's)", returns="sim-chaos", query=("destination",)),
     Op("GET", SC + "/callbacks", control_callbacks.listing, "A company's callback registrations", returns="callback-registration[]"),
     Op("POST", SC + "/callbacks", control_callbacks.register, "Register a URL for every callback type", returns="sim-callbacks-registered", ok=(201,), body="sim-callbacks-register-request"),
-    Op("GET", "/openapi.json", openapi.serve, "This simulator's OpenAPI 3.1 document"),
+    Op("GET", "/openapi.json", openapi_json, "This simulator's OpenAPI 3.1 document"),
 ]  # fmt: skip
 
 
@@ -175,6 +190,11 @@ def _dispatch(handlers: dict[str, Callable[..., Any]], refused: set[str]) -> Cal
         return await handler(request)
 
     return endpoint
+
+
+def catapult_paths() -> PathTable:
+    """The Catapult operations of this table, as the journal and fault rules name them."""
+    return PathTable((op.method, op.path) for op in CATAPULT_OPS)
 
 
 def all_ops() -> list[Op]:

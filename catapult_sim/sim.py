@@ -5,12 +5,12 @@ from __future__ import annotations
 from catapult_sim.core.clock import SwitchableClock, parse_iso
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.mobiledb import MobileDB
-from catapult_sim.core.seed import load_seed
+from catapult_sim.core.seed import SeedError, load_seed
 from catapult_sim.core.store import Store
 from catapult_sim.delivery.engine import CallbackEngine
 from catapult_sim.settings import Settings
-from catapult_sim.surface.faults import Faults
-from catapult_sim.surface.journal import Journal
+from catapult_sim.surface.faults import Faults, FaultSpecError
+from catapult_sim.surface.journal import Journal, PathTable
 from catapult_sim.surface.ratelimit import RateLimits
 
 
@@ -38,6 +38,19 @@ class Simulator:
         self.journal = Journal(settings.journal_cap)
         self.faults = Faults(settings.random_seed)
         self.rate_limits = RateLimits(settings.rate_limit, self.seed, retry_after=settings.retry_after)
+
+    def load_seed_faults(self, table: PathTable) -> None:
+        """Add the seed file's ``faults`` (once per simulator), naming paths as ``table`` does."""
+        specs = self.seed.get("faults")
+        if self.faults.seeded or specs is None:
+            return
+        if not isinstance(specs, list):
+            raise SeedError("seed file: 'faults' must be an array of fault rules")
+        try:
+            self.faults.add_all(specs, table)
+        except FaultSpecError as exc:
+            raise SeedError(f"seed file faults: {exc}") from None
+        self.faults.seeded = True
 
     def reset(self, company: str | None = None, *, seed: int | None = None) -> list[str]:
         """Reset one company's data (or all, which also re-seeds the id factory when asked)."""

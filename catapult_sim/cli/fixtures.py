@@ -51,9 +51,9 @@ def _count(raw: str) -> int:
 
 
 def _openapi(args: argparse.Namespace) -> int:
-    from catapult_sim.openapi import rendered
+    from catapult_sim.routes import openapi_document
 
-    text = rendered().decode("utf-8") + "\n"
+    text = openapi_document().decode("utf-8") + "\n"
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:

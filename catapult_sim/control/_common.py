@@ -12,14 +12,13 @@ from catapult_sim._http import check_id, read_json, sim_of
 from catapult_sim.core import mdn as mdns
 from catapult_sim.core import repo
 from catapult_sim.core.callbacks.log import MAX_LIMIT
+from catapult_sim.core.ids import MAX_WHOLE
 from catapult_sim.core.models import Person
 from catapult_sim.core.store import Tx
 from catapult_sim.errors import BadRequest, Code, NotFound, Problem, Unprocessable
 from catapult_sim.sim import Simulator
 
-MAX_WHOLE = 10**18 - 1  # the largest id, ``after`` or ``before`` a query parameter takes (18 digits)
 MAX_PAGE = MAX_LIMIT  # the largest ``limit`` of the delivery log's pages
-PARTICIPANT_ACTIONS = ("confirm", "decline", "expire")  # .../participants/{acquisition_id}/{action}
 
 
 @cache

@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from catapult_sim._http import json_response
 from catapult_sim.control._common import (
-    PARTICIPANT_ACTIONS,
     PERSON_KEYS,
     any_mdn,
     body,
@@ -18,6 +17,7 @@ from catapult_sim.control._common import (
     string,
 )
 from catapult_sim.core import repo
+from catapult_sim.core.acquisition import PARTICIPANT_ACTIONS
 from catapult_sim.core.platform import Outcome
 from catapult_sim.errors import BadRequest, Code, NotFound
 

@@ -28,6 +28,7 @@ PENDING, SUBSCRIBED, CONFIRMED, REJECTED, EXPIRED = (
     "REJECTED",
     "EXPIRED",
 )
+PARTICIPANT_ACTIONS = ("confirm", "decline", "expire")  # what the platform side does to a pending one
 MAX_CAMPAIGNS = 50  # GET campaigns returns at most 50 records (W-acqmeth)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import string
 
+MAX_WHOLE = 10**18 - 1  # the largest id, ``after`` or ``before`` the control API takes (18 digits)
 _ALNUM = string.ascii_uppercase + string.digits
 _MIXED = string.ascii_letters + string.digits
 

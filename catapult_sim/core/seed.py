@@ -6,7 +6,7 @@ the seed gets on first use (docs/seed.md). Anything a company leaves out comes f
 Test-control keys (docs/error-handling.md): a company's (or the template's) ``rate_limit`` is its
 requests per second (0 = none; null/absent = the ``--rate-limit`` default), read by
 ``core.ratelimit``; a top-level ``faults`` array holds fault rules (the ``POST /_sim/faults`` shape)
-active from the start, loaded by ``catapult_sim.surface.middleware``.
+active from the start, loaded by ``Simulator.load_seed_faults`` when the app is built.
 """
 
 from __future__ import annotations

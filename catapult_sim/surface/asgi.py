@@ -8,23 +8,37 @@ wrappers around ``receive``/``send`` and a deque append. ``/_sim`` and anything 
 from __future__ import annotations
 
 from time import perf_counter
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 
+from catapult_sim.core.clock import Clock
 from catapult_sim.errors import Code
-from catapult_sim.sim import Simulator
 from catapult_sim.surface import wire
-from catapult_sim.surface.faults import FaultRule
-from catapult_sim.surface.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, PathTable, pack_headers
+from catapult_sim.surface.faults import FaultRule, Faults
+from catapult_sim.surface.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, Journal, PathTable, pack_headers
+from catapult_sim.surface.ratelimit import RateLimits
 
 PREFIX = "/companies/"
+
+
+class Surface(Protocol):
+    """What the middleware reads of the simulator (``catapult_sim.sim.Simulator`` has these)."""
+
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def faults(self) -> Faults: ...
+    @property
+    def rate_limits(self) -> RateLimits: ...
 
 
 class ControlMiddleware:
     """Wraps the whole app (outermost), so it sees what went over the wire."""
 
-    def __init__(self, app: Any, sim: Simulator, table: PathTable) -> None:
+    def __init__(self, app: Any, sim: Surface, table: PathTable) -> None:
         self.app = app
         self.sim = sim
         self.table = table

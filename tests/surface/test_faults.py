@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
 from catapult_sim.core.seed import SeedError
+from catapult_sim.routes import catapult_paths as path_table
 from catapult_sim.settings import Settings
 from catapult_sim.surface.faults import Faults
-from catapult_sim.surface.middleware import path_table
 
 PERSONS = "/companies/{}/mobiledb/persons"
 
