@@ -37,8 +37,10 @@ pytest: install-test
 test: lint typecheck pytest
 
 # Benchmarks print ratios against a baseline measured in the same run; not part of `make test`.
+# `make bench` runs them all and ends with one table (ARGS=--quick: a smaller scale, sooner done).
 # bench-api needs wrk (apt-get install wrk).
-bench: bench-api bench-delivery bench-fixtures
+bench: install-test
+	$(BIN)/python benchmarks/run_all.py $(ARGS)
 
 bench-api: install
 	$(BIN)/python benchmarks/bench_api.py $(ARGS)

@@ -9,20 +9,23 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
-from referencing import Registry, Resource
 
 from catapult_sim.errors import Code, Problem
+
+if TYPE_CHECKING:  # jsonschema loads with the first rejected body: start-up does not pay for it
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
 
 BASE_URI = "https://catapult-sim.dev/schemas/"
 
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     resources_ = []
     for name, schema in all_schemas().items():
         resources_.append((schema.get("$id", BASE_URI + name + ".json"), Resource.from_contents(schema)))
@@ -46,6 +49,8 @@ def schema(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema(name), registry=_registry())
 
 
@@ -88,6 +93,8 @@ def _describe(err: Any) -> list[Problem]:
             Problem(Code.UNKNOWN_FIELD, f"{where}: {err.message}")
         ]
     if err.validator in ("anyOf", "oneOf") and err.context:
+        from jsonschema.exceptions import best_match
+
         best = best_match(err.context)
         return [Problem(Code.INVALID, f"{where}: {best.message}")]
     return [Problem(Code.INVALID, f"{where}: {err.message}")]

@@ -15,10 +15,7 @@ import logging
 import threading
 from collections.abc import Coroutine
 from datetime import timedelta
-from ssl import SSLContext
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from catapult_sim.core.callbacks.outbox import DELIVERED, OPEN_STATES, Delivery, DestinationState, Outbox, Recorded
 from catapult_sim.core.clock import Clock, stamp
@@ -28,6 +25,11 @@ from catapult_sim.delivery.chaos import Chaos, Plan
 from catapult_sim.delivery.lanes import Lane
 from catapult_sim.delivery.policy import RetryPolicy
 from catapult_sim.delivery.sender import outgoing, record_of
+
+if TYPE_CHECKING:  # aiohttp (and the SSL contexts it builds on import) loads with the first send
+    from ssl import SSLContext
+
+    import aiohttp
 
 log = logging.getLogger("catapult_sim.delivery")
 MAX_IDLE = 30.0  # rescan at least this often (seconds), whatever the clock says
@@ -75,8 +77,6 @@ class Dispatcher:
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._wake = asyncio.Event()
-        if self.session is None:
-            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, ssl=self.ssl))
         self._dest = self.outbox.destinations()
         self._scheduler = self._loop.create_task(self._schedule())
 
@@ -239,8 +239,7 @@ class Dispatcher:
             await asyncio.sleep(plan.delay)  # chaos latency, in the dispatcher, never in a handler
         if plan is not None and plan.drop == "request":
             return sender.Result(error="dropped by chaos: the request was never sent")
-        assert self.session is not None
-        result = await sender.send(self.session, out, self.policy.timeout)
+        result = await sender.send(self._client(), out, self.policy.timeout)
         if plan is not None and plan.drop == "response":
             answer = result.status if result.error is None else result.error
             return sender.Result(
@@ -248,11 +247,18 @@ class Dispatcher:
             )
         return result
 
+    def _client(self) -> aiohttp.ClientSession:
+        """The HTTP session, made on the first send: a simulator that sends no callback never loads aiohttp."""
+        if self.session is None:
+            import aiohttp
+
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, ssl=self.ssl))
+        return self.session
+
     async def _duplicate(self, d: Delivery, out: sender.Outgoing, number: int) -> None:
         """Chaos: the same request once more, as the real platform may do (fact sheet §7.7)."""
         started = stamp(self.clock.now())
-        assert self.session is not None
-        result = await sender.send(self.session, out, self.policy.timeout)
+        result = await sender.send(self._client(), out, self.policy.timeout)
         self._remember(Recorded(d, record_of(number, "duplicate", started, out, result, "duplicate", None)))
 
     def status(self) -> dict[str, Any]:

@@ -10,13 +10,15 @@ import asyncio
 import functools
 import time
 from dataclasses import dataclass
-
-import aiohttp
+from typing import TYPE_CHECKING
 
 from catapult_sim import __version__
 from catapult_sim.core.callbacks import payloads
 from catapult_sim.core.callbacks.outbox import AttemptRecord, Delivery
 from catapult_sim.delivery.chaos import Plan
+
+if TYPE_CHECKING:  # imported by the first send (start-up does not pay for aiohttp)
+    import aiohttp
 
 EXCERPT_BYTES = 2048
 MAX_HEADERS = 50
@@ -54,6 +56,8 @@ class Result:
 
 async def send(session: aiohttp.ClientSession, out: Outgoing, timeout: float) -> Result:
     """Send ``out``; a timeout, a refused connection or a garbled answer is a Result with ``error``."""
+    import aiohttp  # already loaded by whoever made ``session``: a dictionary look-up
+
     started = time.perf_counter()
     try:
         async with session.request(
@@ -77,6 +81,8 @@ async def send(session: aiohttp.ClientSession, out: Outgoing, timeout: float) ->
 
 @functools.cache
 def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    import aiohttp
+
     return aiohttp.ClientTimeout(total=seconds)
 
 

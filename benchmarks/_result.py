@@ -1,0 +1,24 @@
+"""One line per measured goal, collected by ``benchmarks/run_all.py`` into the ``make bench`` table.
+
+A benchmark prints ``BENCH_RESULT {json}`` for every goal it measures: the metric, the goal as text,
+what it measured (as text, with its unit), the ratio against the baseline measured side by side in
+the same run (or None when the goal is an absolute one with no baseline), and whether it passed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+PREFIX = "BENCH_RESULT "
+
+
+def emit(metric: str, goal: str, measured: str, ratio: float | None, ok: bool) -> None:
+    """Print the machine-readable line for one goal (and keep stdout in order with the rest)."""
+    line = {"metric": metric, "goal": goal, "measured": measured, "ratio": ratio, "ok": bool(ok)}
+    print(PREFIX + json.dumps(line), flush=True)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` shows them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
