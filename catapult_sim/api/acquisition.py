@@ -7,7 +7,8 @@ from starlette.responses import Response
 
 from catapult_sim._http import call, json_response
 from catapult_sim.core import mdn as mdns
-from catapult_sim.core import repo, views
+from catapult_sim.core import views
+from catapult_sim.core.selector import select
 from catapult_sim.errors import BadRequest, Code
 
 
@@ -46,18 +47,11 @@ async def pending_participants(request: Request) -> Response:
             "one of the query parameters mdn, person_id or external_person_id is required", code=Code.REQUIRED
         )
     mdn = mdns.parse_query(mdn_raw, c.version) if mdn_raw else None
+    ids = {"mdn": mdn, "person_id": pid, "external_person_id": ext, "person_key": key}
     with c.tx() as tx:
         c.sim.db.acq.expire_due(tx, c.company)
-        person = None
-        if mdn is not None:
-            people = repo.persons_by_mdn(tx, c.company, mdn)
-            person = people[0] if people else None
-        elif ext:
-            person = repo.person_by_external(tx, c.company, ext)
-        elif pid:
-            person = repo.person_by_id(tx, c.company, pid)
-        elif key:
-            person = repo.person_by_key(tx, c.company, key)
+        # Identifiers naming nobody, or different persons, name no participant: an empty array.
+        person = select(tx, c.company, ids).exact
         parts = c.sim.db.acq.pending(tx, c.company, c.path("acquisition_id"), person)
         out = [views.participant(p, person) for p in parts] if person else []
     return json_response(out)

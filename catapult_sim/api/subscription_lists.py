@@ -8,10 +8,8 @@ from starlette.responses import Response
 from catapult_sim._http import call, json_response
 from catapult_sim.core import mdn as mdns
 from catapult_sim.core import repo, views
-from catapult_sim.core.models import Person
-from catapult_sim.core.store import Tx
+from catapult_sim.core.selector import select
 from catapult_sim.errors import BadRequest, Code, NotFound
-from catapult_sim.sim import Simulator
 
 _SEARCH_KEYS = ("mdn", "person_key", "external_person_id", "person_id")
 
@@ -43,31 +41,18 @@ async def search_subscriber(request: Request) -> Response:
     list_id = c.path("subscription_list_id")
     with c.read() as tx:
         c.sim.db.subs.get_list(tx, c.company, list_id)
-        found: dict[str, Person] = {}
-        for key, value in given.items():
-            person = _lookup(c.sim, tx, c.company, key, value, c.version)
-            if person is None:
-                raise NotFound(f"no subscriber with {key} {value!r}")
-            found[person.person_key] = person
-        if len(found) != 1:
+        if "mdn" in given:
+            given["mdn"] = mdns.parse_query(given["mdn"], c.version)
+        sel = select(tx, c.company, given)
+        if sel.unknown:
+            raise NotFound(f"no subscriber with {sel.unknown[0]} {sel.given[sel.unknown[0]]!r}")
+        person = sel.person
+        if person is None:
             raise NotFound("the query parameters name different persons")
-        person = next(iter(found.values()))
         if repo.active_subscription(tx, c.company, person.person_key, list_id) is None:
             raise NotFound(f"the person is not subscribed to list {list_id!r}")
         out = views.person(person, c.version)
     return json_response(out)
-
-
-def _lookup(sim: Simulator, tx: Tx, company: str, key: str, value: str, version: int) -> Person | None:
-    if key == "mdn":
-        mdn = mdns.parse_query(value, version)
-        people = repo.persons_by_mdn(tx, company, mdn)
-        return people[0] if people else None
-    if key == "person_key":
-        return repo.person_by_key(tx, company, value)
-    if key == "external_person_id":
-        return repo.person_by_external(tx, company, value)
-    return repo.person_by_id(tx, company, value)
 
 
 async def list_campaigns(request: Request) -> Response:

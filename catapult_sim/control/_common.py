@@ -10,10 +10,10 @@ from starlette.requests import Request
 from catapult_sim import schemas
 from catapult_sim._http import check_id, read_json, sim_of
 from catapult_sim.core import mdn as mdns
-from catapult_sim.core import repo
 from catapult_sim.core.callbacks.log import MAX_LIMIT
 from catapult_sim.core.ids import MAX_WHOLE
 from catapult_sim.core.models import Person
+from catapult_sim.core.selector import select
 from catapult_sim.core.store import Tx
 from catapult_sim.errors import BadRequest, Code, NotFound, Problem, Unprocessable
 from catapult_sim.sim import Simulator
@@ -103,15 +103,14 @@ PERSON_KEYS = {"mdn", "person_key", "external_person_id"}
 
 
 def person(tx: Tx, sim: Simulator, key: str, data: dict[str, Any]) -> Person:
-    """The person a control body names by mdn, person_key or external_person_id."""
-    if data.get("person_key") is not None:
-        found = repo.person_by_key_or_id(tx, key, str(string(data, "person_key")))
-    elif data.get("external_person_id") is not None:
-        found = repo.person_by_external(tx, key, str(string(data, "external_person_id")))
-    elif data.get("mdn") is not None:
-        found = sim.db.persons.match_mdn(tx, key, any_mdn(data["mdn"]), None)
-    else:
+    """The person a control body names by mdn, person_key or external_person_id (core.selector's rule)."""
+    ids = {name: string(data, name, required=False) for name in ("person_key", "external_person_id")}
+    ids["mdn"] = any_mdn(data["mdn"]) if data.get("mdn") is not None else None
+    sel = select(tx, key, ids)
+    if not sel.given:
         raise BadRequest("name the person with mdn, person_key or external_person_id", code=Code.REQUIRED)
-    if found is None:
-        raise NotFound("no such person in this company")
-    return found
+    if sel.unknown:
+        raise NotFound(f"no person with {sel.unknown[0]} {sel.given[sel.unknown[0]]!r} in this company")
+    if sel.person is None:
+        raise NotFound("the identifiers name different persons")
+    return sel.person

@@ -17,6 +17,7 @@ from catapult_sim.core.clock import parse_iso, stamp
 from catapult_sim.core.env import Env
 from catapult_sim.core.models import Campaign, Participant, Person
 from catapult_sim.core.persons import Patch, Persons
+from catapult_sim.core.selector import select
 from catapult_sim.core.store import Tx
 from catapult_sim.core.subscriptions import Subscriptions
 from catapult_sim.errors import BadRequest, Code, Conflict, NotFound, Problem, Unprocessable
@@ -189,32 +190,24 @@ class Acquisition:
 
     def _resolve(self, tx: Tx, company: str, body: dict[str, Any], mdn: str | None) -> Person | None:
         """Find the person the body names; every identifier given must name the same one."""
-        found: dict[str, Person | None] = {}
-        if body.get("person_key") is not None:
-            found["person_key"] = repo.person_by_key(tx, company, body["person_key"])
-        if body.get("person_id") is not None:
-            found["person_id"] = repo.person_by_id(tx, company, body["person_id"])
-        for name in ("person_key", "person_id"):
-            if name in found and found[name] is None:
-                raise Unprocessable(f"no person with {name} {body[name]!r}", code=Code.NOT_FOUND)
         ext = body.get("external_person_id")
-        if ext is not None:
-            found["external_person_id"] = repo.person_by_external(tx, company, ext)
-        if mdn is not None:
-            found["mdn"] = self.persons.match_mdn(tx, company, mdn, None)
-        if not found:
+        ids = {name: _text(body.get(name)) for name in ("person_key", "person_id", "external_person_id")}
+        sel = select(tx, company, {**ids, "mdn": mdn})
+        if not sel.given:
             raise Unprocessable(
                 "one of mobile_phone.mdn, external_person_id, person_id or person_key is required",
                 code=Code.REQUIRED,
             )
-        people = {p.person_key: p for p in found.values() if p is not None}
-        by_ext = found.get("external_person_id")
-        if len(people) > 1 or (by_ext is not None and mdn is not None and by_ext.mdn not in (None, mdn)):
+        for name in ("person_key", "person_id"):  # an unknown external id or MDN is a new person
+            if name in sel.unknown:
+                raise Unprocessable(f"no person with {name} {body[name]!r}", code=Code.NOT_FOUND)
+        by_ext = sel.found.get("external_person_id")
+        if sel.mismatch or (by_ext is not None and mdn is not None and by_ext.mdn not in (None, mdn)):
             raise Unprocessable(
                 "EXTERNALPERSONIDMISMATCH: the external_person_id is already used by another person",
                 code=Code.EXTERNAL_PERSON_ID_MISMATCH,
             )
-        person = next(iter(people.values()), None)
+        person = sel.person
         if person is not None and ext is not None and person.external_person_id not in (None, ext):
             raise Unprocessable(
                 "EXTERNALPERSONIDMISMATCH: this person already has another external_person_id",
@@ -256,6 +249,10 @@ class Acquisition:
             participant=repo.snapshot(part),
             campaign=repo.snapshot(campaign),
         )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def parse_when(text: str) -> str:
