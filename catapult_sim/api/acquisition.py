@@ -31,7 +31,6 @@ async def add_participant(request: Request) -> Response:
     c = call(request)
     data = await c.body("participant-request")
     with c.tx() as tx:
-        c.sim.db.acq.expire_due(tx, c.company)
         status, part, person = c.sim.db.acq.add_participant(tx, c.company, c.path("acquisition_id"), data, c.version)
         out = views.participant(part, person)
     return json_response(out, status)
@@ -49,7 +48,6 @@ async def pending_participants(request: Request) -> Response:
     mdn = mdns.parse_query(mdn_raw, c.version) if mdn_raw else None
     ids = {"mdn": mdn, "person_id": pid, "external_person_id": ext, "person_key": key}
     with c.tx() as tx:
-        c.sim.db.acq.expire_due(tx, c.company)
         # Identifiers naming nobody, or different persons, name no participant: an empty array.
         person = select(tx, c.company, ids).exact
         parts = c.sim.db.acq.pending(tx, c.company, c.path("acquisition_id"), person)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,9 +10,7 @@ from starlette.responses import Response
 from catapult_sim import __version__, schemas
 from catapult_sim._http import json_response, sim_of
 from catapult_sim.control._common import body, company, text_param, whole
-from catapult_sim.core import repo, views
 from catapult_sim.core.clock import duration_seconds, iso, parse_iso
-from catapult_sim.core.models import Participant, Person, Subscription
 from catapult_sim.errors import BadRequest, Code
 
 # The domain event types, as sim-common.json lists them (the events endpoint's ``type`` filter).
@@ -52,39 +49,7 @@ async def companies(request: Request) -> Response:
 async def state(request: Request) -> Response:
     """A dump of one company: persons, subscriptions (with history), participants, lists, campaigns."""
     sim, key = company(request)
-    with sim.store.transaction() as tx:
-        sim.db.acq.expire_due(tx, key)
-    with sim.store.read() as tx:
-        persons = [Person.from_row(r) for r in tx.all("SELECT * FROM persons WHERE company=?", (key,))]
-        by_key = {p.person_key: p for p in persons}
-        subs = tx.all("SELECT * FROM subscriptions WHERE company=? ORDER BY id", (key,))
-        parts = tx.all("SELECT * FROM participants WHERE company=? ORDER BY id", (key,))
-        out: dict[str, Any] = {
-            "company": key,
-            "now": iso(sim.clock.now()),
-            "persons": [views.person(p, 2) for p in persons],
-            "subscriptions": [views.subscription(Subscription.from_row(s), by_key[s["person_key"]], 2) for s in subs],
-            "participants": [
-                {
-                    "acquisition_id": r["acquisition_id"],
-                    **views.participant(Participant.from_row(r), by_key[r["person_key"]]),
-                }
-                for r in parts
-            ],
-            "subscription_lists": [
-                {**views.subscription_list(sl), "archived": sl.archived} for sl in repo.all_lists(tx, key)
-            ],
-            "acquisition_campaigns": [
-                {
-                    **views.campaign(sim.db.acq.with_status(c)),
-                    "list_id": c.list_id,
-                    "double_opt_in": c.double_opt_in,
-                    "confirm_hours": c.confirm_hours,
-                }
-                for c in repo.all_campaigns(tx, key)
-            ],
-        }
-    return json_response(out)
+    return json_response(sim.db.state(key))
 
 
 async def events(request: Request) -> Response:
@@ -106,21 +71,11 @@ async def clock_set(request: Request) -> Response:
     """Switch the clock (``mode``: manual or system) and, in manual mode, set ``now``."""
     sim = sim_of(request)
     data = await body(request, "sim-clock-request")
-    mode, now = data.get("mode"), data.get("now")
-    if mode not in (None, "manual", "system"):
-        raise BadRequest("mode must be 'manual' or 'system'", code=Code.INVALID)
-    when = _when(now) if now is not None else None
+    now = data.get("now")
     try:
-        if mode == "system":
-            sim.clock.use_system()
-        elif mode == "manual" or when is not None:
-            if not sim.clock.manual:
-                sim.clock.use_manual(when)
-            elif when is not None:
-                sim.clock.set(when)
+        sim.db.clock_set(data.get("mode"), _when(now) if now is not None else None)
     except ValueError as exc:
         raise BadRequest(str(exc), code=Code.INVALID) from None
-    _sweep(request)
     return await clock_get(request)
 
 
@@ -134,17 +89,10 @@ async def clock_advance(request: Request) -> Response:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 10 * 365 * 86400:
         raise BadRequest("give seconds (a number from 0 to ten years) or by (such as '15m')", code=Code.INVALID)
     try:
-        sim.clock.advance(float(seconds))
+        sim.db.clock_advance(float(seconds))
     except ValueError as exc:
         raise BadRequest(str(exc), code=Code.INVALID) from None
-    _sweep(request)
     return await clock_get(request)
-
-
-def _sweep(request: Request) -> None:
-    sim = sim_of(request)
-    with sim.store.transaction() as tx:
-        sim.db.acq.expire_due(tx)
 
 
 def parse_duration(text: object) -> float:

@@ -19,7 +19,7 @@ from catapult_sim.control._common import (
 from catapult_sim.core import repo
 from catapult_sim.core.acquisition import PARTICIPANT_ACTIONS
 from catapult_sim.core.platform import Outcome
-from catapult_sim.errors import BadRequest, Code, NotFound
+from catapult_sim.errors import NotFound
 
 
 def _answer(outcome: Outcome, events: list[str]) -> Response:
@@ -111,14 +111,7 @@ async def participant_action(request: Request) -> Response:
     data = await body(request, "sim-person-selector-request")
     with sim.store.transaction() as tx:
         who = person(tx, sim, key, data)
-        campaign = sim.db.acq.campaign(tx, key, request.path_params["acquisition_id"])
-        sim.db.acq.expire_due(tx, key)
-        part = sim.db.acq.pending_of(tx, campaign, who)
-        if part is None:
-            raise BadRequest("this person has no pending participation in this campaign", code=Code.INVALID)
-        acq = sim.db.acq
-        done = {"confirm": acq.confirm, "decline": acq.decline}.get(action)
-        part = done(tx, part, who) if done else acq.expire(tx, part)
+        part = sim.db.acq.act(tx, key, request.path_params["acquisition_id"], who, action)
         events = [e.type for e in tx.events]
     result: dict[str, Any] = {"action": action, "person_key": who.person_key, "status": part.status}
     return json_response({**result, "acquisition_id": part.acquisition_id, "events": events})

@@ -81,6 +81,7 @@ class Acquisition:
         self, tx: Tx, company: str, acquisition_id: str, body: dict[str, Any], version: int
     ) -> tuple[int, Participant, Person]:
         """POST .../participants: returns (HTTP status, participant, person) (P-addpart, OAS)."""
+        self.expire_due(tx, company)
         campaign = self.campaign(tx, company, acquisition_id)
         if campaign.status != "active":
             raise Unprocessable(
@@ -135,11 +136,30 @@ class Acquisition:
 
     def pending(self, tx: Tx, company: str, acquisition_id: str, person: Person | None) -> list[Participant]:
         """GET .../participants: the person's pending participations; empty when none (OAS)."""
+        self.expire_due(tx, company)
         campaign = self.campaign(tx, company, acquisition_id)
         if person is None:
             return []
         found = self.pending_of(tx, campaign, person)
         return [found] if found else []
+
+    def pending_of_person(self, tx: Tx, person: Person) -> list[Participant]:
+        """Every pending participation of a person, newest first (what an SMS reply answers)."""
+        self.expire_due(tx, person.company)
+        return repo.pending_of_person(tx, person.company, person.person_key)
+
+    def act(self, tx: Tx, company: str, acquisition_id: str, person: Person, action: str) -> Participant:
+        """The platform side confirms, declines or expires a person's pending participation."""
+        if action not in PARTICIPANT_ACTIONS:
+            raise NotFound(f"unknown participant action {action!r}: use confirm, decline or expire")
+        campaign = self.campaign(tx, company, acquisition_id)
+        self.expire_due(tx, company)
+        part = self.pending_of(tx, campaign, person)
+        if part is None:
+            raise BadRequest("this person has no pending participation in this campaign", code=Code.INVALID)
+        if action == "confirm":
+            return self.confirm(tx, part, person)
+        return self.decline(tx, part, person) if action == "decline" else self.expire(tx, part)
 
     def confirm(self, tx: Tx, part: Participant, person: Person) -> Participant:
         """Reply Y: CONFIRMED, subscribed; ack_participant_changed then subscription_added (W-acqcb)."""
@@ -166,7 +186,11 @@ class Acquisition:
         return repo.set_participant_status(tx, part, EXPIRED, self.env.now())
 
     def expire_due(self, tx: Tx, company: str | None = None) -> int:
-        """Expire every pending participation whose expire_date the clock has passed."""
+        """Expire every pending participation whose expire_date the clock has passed.
+
+        The rules call it themselves before they read pending participations, and the clock moves
+        of :class:`~catapult_sim.core.mobiledb.MobileDB` call it for every company.
+        """
         sql = "SELECT * FROM participants WHERE status='PENDING' AND expire_date<=?"
         params: tuple[str, ...] = (self.env.now(),)
         if company is not None:

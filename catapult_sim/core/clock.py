@@ -93,6 +93,19 @@ class SwitchableClock:
         self._manual = None
         self._notify()
 
+    def switch(self, mode: str | None, when: datetime | None = None) -> None:
+        """``POST /_sim/clock``: ``mode`` "system" or "manual" (None: keep it); ``when`` sets a manual
+        clock (switching to manual first). ValueError for another mode or a move backwards."""
+        if mode not in (None, "manual", "system"):
+            raise ValueError("mode must be 'manual' or 'system'")
+        if mode == "system":
+            self.use_system()
+        elif mode == "manual" or when is not None:
+            if not self.manual:
+                self.use_manual(when)
+            elif when is not None:
+                self.set(when)
+
     def advance(self, seconds: float) -> datetime:
         if self._manual is None:
             raise ValueError("the clock is not manual; switch it to manual first")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from catapult_sim.core import repo, views
 from catapult_sim.core.acquisition import Acquisition
-from catapult_sim.core.clock import Clock
+from catapult_sim.core.clock import SwitchableClock, iso
 from catapult_sim.core.companies import Companies
 from catapult_sim.core.env import Env
 from catapult_sim.core.eventlog import event_log
@@ -20,9 +22,10 @@ class MobileDB:
     """Persons, subscriptions, lists, campaigns and the simulated platform side, over one store."""
 
     def __init__(
-        self, store: Store, clock: Clock, ids: Ids, seed: dict[str, Any], *, strict: bool, event_cap: int
+        self, store: Store, clock: SwitchableClock, ids: Ids, seed: dict[str, Any], *, strict: bool, event_cap: int
     ) -> None:
         self.store = store
+        self.clock = clock
         self.env = Env(store, clock, ids, Companies(store, clock, seed, strict=strict))
         self.companies = self.env.companies
         self.persons = Persons(self.env)
@@ -36,3 +39,54 @@ class MobileDB:
     ) -> list[dict[str, Any]]:
         """A company's domain events, oldest first (``GET /_sim/companies/{key}/events``)."""
         return self.event_log.query(company, after=after, type_=type_, limit=limit)
+
+    # -- the clock: every move expires what it made due ---------------------------------------------
+
+    def clock_set(self, mode: str | None, when: datetime | None = None) -> None:
+        """``POST /_sim/clock``: switch the clock's mode and/or set a manual clock (ValueError if refused)."""
+        self.clock.switch(mode, when)
+        self._time_moved()
+
+    def clock_advance(self, seconds: float) -> datetime:
+        """``POST /_sim/clock/advance``: move a manual clock forward (ValueError if it is not manual)."""
+        now = self.clock.advance(seconds)
+        self._time_moved()
+        return now
+
+    def _time_moved(self) -> None:
+        with self.store.transaction() as tx:
+            self.acq.expire_due(tx)  # double opt-in windows the move closed (no callback: W-acqcb)
+
+    # -- inspection -------------------------------------------------------------------------------
+
+    def state(self, company: str) -> dict[str, Any]:
+        """``GET /_sim/companies/{key}/state``: persons, subscriptions (with history), participants,
+        lists and campaigns, as of the clock (expired participations shown expired)."""
+        with self.store.transaction() as tx:
+            self.acq.expire_due(tx, company)
+            persons = repo.all_persons(tx, company)
+            by_key = {p.person_key: p for p in persons}
+            return {
+                "company": company,
+                "now": iso(self.clock.now()),
+                "persons": [views.person(p, 2) for p in persons],
+                "subscriptions": [
+                    views.subscription(s, by_key[s.person_key], 2) for s in repo.all_subscriptions(tx, company)
+                ],
+                "participants": [
+                    {"acquisition_id": p.acquisition_id, **views.participant(p, by_key[p.person_key])}
+                    for p in repo.all_participants(tx, company)
+                ],
+                "subscription_lists": [
+                    {**views.subscription_list(sl), "archived": sl.archived} for sl in repo.all_lists(tx, company)
+                ],
+                "acquisition_campaigns": [
+                    {
+                        **views.campaign(self.acq.with_status(c)),
+                        "list_id": c.list_id,
+                        "double_opt_in": c.double_opt_in,
+                        "confirm_hours": c.confirm_hours,
+                    }
+                    for c in repo.all_campaigns(tx, company)
+                ],
+            }

@@ -94,8 +94,7 @@ class Platform:
         )
 
     def _answer(self, tx: Tx, person: Person, *, confirm: bool) -> Outcome:
-        self.acq.expire_due(tx, person.company)
-        pending = repo.pending_of_person(tx, person.company, person.person_key)
+        pending = self.acq.pending_of_person(tx, person)
         if not pending:
             raise NotFound("this MDN has no pending confirmation")
         part = pending[0]  # the newest pending participation answers the newest prompt
@@ -105,8 +104,7 @@ class Platform:
     def stop(self, tx: Tx, person: Person) -> Outcome:
         """STOP: pending prompts are rejected (W-acqcb) and every subscription ends as user_opt_out."""
         declined = [
-            self.acq.decline(tx, part, person).acquisition_id
-            for part in repo.pending_of_person(tx, person.company, person.person_key)
+            self.acq.decline(tx, part, person).acquisition_id for part in self.acq.pending_of_person(tx, person)
         ]
         ended = self.subs.end_all(tx, person, "user_opt_out")
         return Outcome("opted_out", person.person_key, {"lists": _lists(ended), "declined": declined})

@@ -151,6 +151,20 @@ def get_list(tx: Tx, company: str, list_id: str) -> SubscriptionList | None:
     return SubscriptionList.from_row(row) if row else None
 
 
+def all_persons(tx: Tx, company: str) -> list[Person]:
+    return [Person.from_row(r) for r in tx.all("SELECT * FROM persons WHERE company=?", (company,))]
+
+
+def all_subscriptions(tx: Tx, company: str) -> list[Subscription]:
+    rows = tx.all("SELECT * FROM subscriptions WHERE company=? ORDER BY id", (company,))
+    return [Subscription.from_row(r) for r in rows]
+
+
+def all_participants(tx: Tx, company: str) -> list[Participant]:
+    rows = tx.all("SELECT * FROM participants WHERE company=? ORDER BY id", (company,))
+    return [Participant.from_row(r) for r in rows]
+
+
 def all_lists(tx: Tx, company: str) -> list[SubscriptionList]:
     rows = tx.all("SELECT * FROM lists WHERE company=? ORDER BY created_at, id", (company,))
     return [SubscriptionList.from_row(r) for r in rows]
