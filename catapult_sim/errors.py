@@ -22,7 +22,11 @@ class Code(IntEnum):
     MALFORMED_BODY = 4
     UNSUPPORTED_MEDIA_TYPE = 5
     BODY_TOO_LARGE = 6
+    NESTED_TOO_DEEP = 7
+    HEADERS_TOO_LARGE = 8
     UNAUTHORIZED = 10
+    CONTROL_TOKEN_REQUIRED = 11
+    TOO_MANY_COMPANIES = 12
     NOT_FOUND = 20
     METHOD_NOT_ALLOWED = 21
     MDN_CONFLICT = 30
@@ -40,6 +44,8 @@ class Code(IntEnum):
     RATE_LIMITED = 60
     LIMIT_EXCEEDED = 61
     DUPLICATE = 62
+    ID_COLLISION = 63
+    DESTINATION_DENIED = 64
     INJECTED_FAULT = 90
 
 
@@ -92,6 +98,13 @@ class MethodNotAllowed(CatapultError):
 class Conflict(CatapultError):
     status = 409
     default_code = Code.MDN_CONFLICT
+
+
+class IdCollision(CatapultError):
+    """A generated id that is already taken: refused, never written over the row holding it."""
+
+    status = 409
+    default_code = Code.ID_COLLISION
 
 
 class PayloadTooLarge(CatapultError):

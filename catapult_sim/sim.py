@@ -21,9 +21,9 @@ class Simulator:
         self.settings = settings
         start = parse_iso(settings.start_time) if settings.start_time else None
         self.clock = SwitchableClock(manual=settings.clock == "manual", start=start)
-        self.ids = Ids(settings.random_seed)
+        self.seed = load_seed(settings.seed_file)  # a bad seed file is refused before the db is touched
         self.store = Store(settings.db)
-        self.seed = load_seed(settings.seed_file)
+        self.ids = Ids(settings.random_seed, self.store)  # never repeats what the store holds
         self.db = MobileDB(
             self.store,
             self.clock,

@@ -97,6 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from catapult_sim.app import create_app
+    from catapult_sim.core.dbfile import DatabaseUnavailable
     from catapult_sim.core.seed import SeedError
     from catapult_sim.settings import Settings
 
@@ -109,7 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
         names = (*fields, *SERVE_FIELDS, *CALLBACK_FIELDS)
         settings = Settings.from_env(os.environ, **{f: getattr(args, f) for f in names})
         app = create_app(settings)
-    except (SeedError, ValueError) as exc:
+    except (SeedError, ValueError, DatabaseUnavailable) as exc:
         print(f"catapult-sim: {exc}", file=sys.stderr)
         return 2
     config = uvicorn.Config(

@@ -1,9 +1,20 @@
-"""Seeded identifiers, so that one seed reproduces a run exactly."""
+"""Seeded identifiers, so that one seed reproduces a run exactly, and never the same id twice.
+
+Each time an id stream starts on a store (a process opening it, a reset with a seed) the store's
+``meta`` row ``id_streams`` counts it. The first stream on a fresh store draws from
+``random.Random(seed)`` (a seeded run is reproducible); every later one from
+``random.Random(f"{seed}|{n}")``, a different sequence, so a restart with the same ``--seed`` on the
+same ``--db`` continues with new ids instead of repeating the ones the store already holds.
+"""
 
 from __future__ import annotations
 
 import random
 import string
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from catapult_sim.core.store import Store
 
 MAX_WHOLE = 10**18 - 1  # the largest id, ``after`` or ``before`` the control API takes (18 digits)
 _ALNUM = string.ascii_uppercase + string.digits
@@ -13,13 +24,21 @@ _MIXED = string.ascii_letters + string.digits
 class Ids:
     """Makes every identifier the simulator hands out, from one ``random.Random``."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, store: Store | None = None) -> None:
+        self.store = store
         self.seed = seed
-        self.rng = random.Random(seed)
+        self.rng = random.Random(self._stream_seed(seed))
 
     def reseed(self, seed: int | None) -> None:
         self.seed = seed
-        self.rng = random.Random(seed)
+        self.rng = random.Random(self._stream_seed(seed))
+
+    def _stream_seed(self, seed: int | None) -> int | str | None:
+        """``seed`` on a store's first stream; ``seed|n`` for its n-th later one (see the module)."""
+        if seed is None or self.store is None:
+            return seed
+        streams = self.store.count_id_stream()
+        return seed if streams == 0 else f"{seed}|{streams}"
 
     def person_key(self) -> str:
         """A UUID-shaped key, as Vibes' person_key examples look (fact sheet §2.2)."""

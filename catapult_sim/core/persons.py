@@ -188,7 +188,7 @@ class Persons:
             updated_at=now,
         )
         person = self._apply(tx, person, patch, phone_checked=phone_checked)
-        repo.save_person(tx, person)
+        repo.insert_person(tx, person)
         self._saved_new(person)
         self.env.emit(tx, "person_added", company, person=repo.snapshot(person))
         return person
@@ -211,7 +211,7 @@ class Persons:
     def _update(self, tx: Tx, person: Person, patch: Patch) -> Person:
         updated = self._apply(tx, person, patch)
         updated.updated_at = self.env.now()
-        repo.save_person(tx, updated)
+        repo.update_person(tx, updated)
         # person_updated fires on every update, including an add that merged (W-personcb, P-personcb).
         self.env.emit(tx, "person_updated", person.company, person=repo.snapshot(updated))
         return updated

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from typing import Any
 
 from catapult_sim.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
 from catapult_sim.core.store import Tx, dumps
+from catapult_sim.errors import IdCollision
 
 # -- persons -----------------------------------------------------------------------------------
 
@@ -53,7 +55,12 @@ def persons_by_mdn(tx: Tx, company: str, mdn: str) -> list[Person]:
 
 
 def next_person_id(tx: Tx, company: str) -> int:
-    row = tx.one("SELECT COALESCE(MAX(person_id), 0) + 1 AS n FROM persons WHERE company=?", (company,))
+    """One past the highest person_id the company has, or ever had (kept by a trigger on delete)."""
+    row = tx.one(
+        "SELECT MAX(COALESCE((SELECT MAX(person_id) FROM persons WHERE company=:c), 0),"
+        " COALESCE((SELECT last FROM person_id_floor WHERE company=:c), 0)) + 1 AS n",
+        {"c": company},
+    )
     assert row is not None
     return int(row["n"])
 
@@ -72,28 +79,41 @@ _PERSON_COLUMNS = (
     "updated_at",
 )
 
-
-_SAVE_PERSON = "INSERT OR REPLACE INTO persons ({}) VALUES ({})".format(
+# A new person is inserted, never written over another: a key or id that exists is an error.
+_INSERT_PERSON = "INSERT INTO persons ({}) VALUES ({})".format(
     ", ".join(_PERSON_COLUMNS), ", ".join("?" * len(_PERSON_COLUMNS))
+)
+_UPDATE_PERSON = "UPDATE persons SET {} WHERE company=? AND person_key=?".format(
+    ", ".join(f"{c}=?" for c in _PERSON_COLUMNS[2:])
 )
 
 
-def save_person(tx: Tx, p: Person) -> None:
-    tx.run(
-        _SAVE_PERSON,
-        (
-            p.company,
-            p.person_key,
-            p.person_id,
-            p.external_person_id,
-            p.mdn,
-            p.carrier_code,
-            dumps(p.custom_fields),
-            p.timezone,
-            p.timezone_source,
-            p.created_at,
-            p.updated_at,
-        ),
+def insert_person(tx: Tx, p: Person) -> None:
+    """Add a new row; :class:`IdCollision` (nothing written) if its key or person_id is taken."""
+    try:
+        tx.run(_INSERT_PERSON, (p.company, p.person_key, *_person_values(p)))
+    except sqlite3.IntegrityError as exc:
+        raise IdCollision(f"a new person's generated id is already taken ({exc}); nothing was written") from None
+
+
+def update_person(tx: Tx, p: Person) -> None:
+    """Change the existing row of ``p`` (same company and person_key)."""
+    cur = tx.run(_UPDATE_PERSON, (*_person_values(p), p.company, p.person_key))
+    if cur.rowcount != 1:
+        raise IdCollision(f"person {p.person_key} vanished during an update; nothing was written")
+
+
+def _person_values(p: Person) -> tuple[Any, ...]:
+    return (
+        p.person_id,
+        p.external_person_id,
+        p.mdn,
+        p.carrier_code,
+        dumps(p.custom_fields),
+        p.timezone,
+        p.timezone_source,
+        p.created_at,
+        p.updated_at,
     )
 
 

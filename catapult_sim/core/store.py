@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from catapult_sim.core import jsonio
+from catapult_sim.core import dbfile, jsonio
 
 SCHEMA_VERSION = 1
 
@@ -69,6 +69,13 @@ CREATE TABLE IF NOT EXISTS events (
   occurred_at TEXT NOT NULL, data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_company ON events (company, id);
+-- The highest person_id a company ever had, kept when its persons are deleted (a reset), so that a
+-- person_id is never handed out twice in the life of a database file.
+CREATE TABLE IF NOT EXISTS person_id_floor (company TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS persons_keep_floor AFTER DELETE ON persons BEGIN
+  INSERT INTO person_id_floor (company, last) VALUES (OLD.company, OLD.person_id)
+    ON CONFLICT (company) DO UPDATE SET last = MAX(last, excluded.last);
+END;
 """
 
 # Tables holding one company's data (in the order they are cleared on reset).
@@ -124,6 +131,8 @@ class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self._lock = threading.RLock()
+        # A file is held by one process for its whole life (see catapult_sim.core.dbfile).
+        self._owner = dbfile.claim(path) if path != ":memory:" else None
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         if path != ":memory:":
@@ -148,6 +157,15 @@ class Store:
             self.conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+
+    def count_id_stream(self) -> int:
+        """How many id streams started on this store before; counts the one starting now."""
+        with self.transaction() as tx:
+            row = tx.one("SELECT value FROM meta WHERE key='id_streams'")
+            before = int(row["value"]) if row else 0
+            tx.run("INSERT INTO meta (key, value) VALUES ('id_streams', ?) ON CONFLICT (key) DO UPDATE"
+                   " SET value=excluded.value", (str(before + 1),))  # fmt: skip
+        return before
 
     @property
     def current(self) -> Tx | None:
@@ -181,6 +199,9 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+            if self._owner is not None:
+                self._owner.release()
+                self._owner = None
 
 
 class _Transaction:
