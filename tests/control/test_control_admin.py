@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from catapult_sim import schemas
 from catapult_sim.app import create_app
-from catapult_sim.settings import Settings
 from catapult_sim.core.clock import parse_iso
+from catapult_sim.settings import Settings
 
 S = "/_sim"
 SC = "/_sim/companies/demo"
