@@ -122,7 +122,7 @@ class Companies:
                 self.store.touch()
                 for k in keys:
                     for table in self.store.company_tables:
-                        tx.run(f"DELETE FROM {table} WHERE company=?", (k,))
+                        _clear(tx, table, k)
                     row = tx.one("SELECT config FROM companies WHERE key=?", (k,))
                     if row is not None:
                         self._seed_data(tx, k, loads(row["config"]) or {}, now)
@@ -145,6 +145,25 @@ class Companies:
 
     def lists(self, tx: Tx, key: str) -> list[str]:
         return [sl.id for sl in repo.all_lists(tx, key)]
+
+
+def _clear(tx: Tx, table: str, company: str) -> None:
+    """Delete one company's rows from ``table``.
+
+    When no other company has a row there (the usual case: one company under test), a DELETE with
+    no WHERE clause lets SQLite drop the table's pages whole (its truncate optimization) instead of
+    removing every row and index entry one by one: about ten times cheaper for a company with 10k
+    persons (``benchmarks/bench_reset.py``). The two probes are index range searches on the
+    ``company`` prefix, so asking costs next to nothing.
+    """
+    others = tx.one(
+        f"SELECT EXISTS(SELECT 1 FROM {table} WHERE company < ?1) OR EXISTS(SELECT 1 FROM {table} WHERE company > ?1)",
+        (company,),
+    )
+    if others is not None and not others[0]:
+        tx.run(f"DELETE FROM {table}")
+    else:
+        tx.run(f"DELETE FROM {table} WHERE company=?", (company,))
 
 
 def _field_def(defn: Any) -> dict[str, Any]:

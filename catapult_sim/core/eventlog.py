@@ -70,23 +70,29 @@ class MemoryEventLog:
         # collector need not walk (keeping the events' dicts alive cost most of what was saved).
         self._rows: deque[tuple[int, str, str, str, bytes]] = deque(maxlen=max(cap, 1))
         self._next_id = 1
+        # Every company with a row here, or that had one (the deque drops old rows silently): a
+        # reset of the only company is then a clear() instead of a copy of the whole log.
+        self._companies: set[str] = set()
         store.add_committed(self._record)  # after COMMIT: a rolled-back change leaves nothing
         store.company_tables.remove("events")  # a reset tells us instead
         companies.on_reset.append(self._forget)
 
     def _record(self, events: list[DomainEvent]) -> None:
-        rows, number = self._rows, self._next_id
+        rows, number, companies = self._rows, self._next_id, self._companies
         for ev in events:
             rows.append((number, ev.company, ev.type, ev.occurred_at, jsonio.dumps_bytes(ev.data)))
+            companies.add(ev.company)
             number += 1
         self._next_id = number
 
     def _forget(self, keys: list[str] | None) -> None:
-        if keys is None:
+        if keys is None or self._companies <= set(keys):
             self._rows.clear()
+            self._companies = set()
         else:
             gone = set(keys)
             self._rows = deque((r for r in self._rows if r[1] not in gone), maxlen=self._rows.maxlen)
+            self._companies = {r[1] for r in self._rows}
 
     def query(self, company: str, *, after: int, type_: str | None, limit: int) -> list[dict[str, Any]]:
         with self.store.read():
