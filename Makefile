@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-fixtures docs fixtures
+.PHONY: serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-fixtures docs fixtures screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-fixtures: install
 # Regenerate docs/endpoints.md from the routing table (tests/test_docs_endpoints.py checks it).
 docs: install
 	$(BIN)/python -m catapult_sim.docs_endpoints
+
+# Regenerate the inspector's screenshots in docs/images (the browser tests take them; needs chromium).
+screenshots: install-test
+	CATAPULT_SIM_SCREENSHOTS=docs/images $(BIN)/pytest -q -p no:xdist tests/ui
 
 # Regenerate the checked-in sample payloads (tests/test_fixtures.py checks they match).
 fixtures: install

@@ -18,6 +18,7 @@ from catapult_sim.settings import Settings
 from catapult_sim.sim import Simulator
 from catapult_sim.surface.asgi import ControlMiddleware
 from catapult_sim.surface.journal import PathTable
+from catapult_sim.ui import install as install_inspector
 
 
 class SimulatorApp(Starlette):
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, sim: Simulator | None = None
         try:
             yield
         finally:
+            await app.state.ui.feed.close()
             await simulator.callbacks.stop()
 
     paths = catapult_paths()
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, *, sim: Simulator | None = None
     app.router.redirect_slashes = False
     app.state.sim = simulator
     app.state.catapult_paths = paths
+    install_inspector(app, simulator)  # the pages under /_sim/ui and their live feed
     return app
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, compile_path
+from starlette.routing import BaseRoute, Route, compile_path
 
 from catapult_sim import openapi
 from catapult_sim.api import acquisition, persons, subscription_lists, subscriptions
@@ -26,6 +26,7 @@ from catapult_sim.control import deliveries as control_deliveries
 from catapult_sim.control import faults as control_faults
 from catapult_sim.control import journal as control_journal
 from catapult_sim.surface.journal import PathTable
+from catapult_sim.ui import routes as ui_routes
 
 C = "/companies/{company_key}"
 P = C + "/mobiledb/persons"
@@ -201,5 +202,6 @@ def all_ops() -> list[Op]:
     return CATAPULT_OPS + CONTROL_OPS
 
 
-def build_routes() -> list[Route]:
-    return _routes(CATAPULT_OPS) + _routes(CONTROL_OPS)
+def build_routes() -> list[BaseRoute]:
+    """The API operations, then the inspector's pages (``/`` and ``/_sim/ui/...``, not API operations)."""
+    return [*_routes(CATAPULT_OPS), *_routes(CONTROL_OPS), *ui_routes.routes()]

@@ -27,6 +27,7 @@ LAYERS: list[list[str]] = [
     ["catapult_sim.sim"],  # the composition root: one Simulator of the parts below
     ["catapult_sim._http", "catapult_sim.openapi"],  # HTTP plumbing; the OpenAPI builder
     ["catapult_sim.api", "catapult_sim.control"],  # the endpoints
+    ["catapult_sim.ui"],  # the inspector's pages: read through core, act through control's endpoints
     ["catapult_sim.routes"],  # the one routing table
     ["catapult_sim.app", "catapult_sim.docs_endpoints"],  # the app factory; the docs generator
     ["catapult_sim.testing"],  # the kit users import (pytest plugin, clients, receiver, suites)

@@ -268,6 +268,11 @@ class Journal:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def last_id(self) -> int:
+        """The id of the newest entry ever recorded (0 before the first): it moves on every record."""
+        return self._seq
+
     def __iter__(self) -> Iterator[Entry]:
         return iter(list(self._entries))
 

@@ -1,0 +1,59 @@
+"""The inspector's routes, mounted by the routing table under ``/_sim/ui`` (and ``/`` redirecting there).
+
+Every page goes through :func:`guarded`: the control token when one is set, and for POSTs the
+cross-site request check. The pages are not API operations, so they are not in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from catapult_sim.ui import deliveries, overview
+from catapult_sim.ui.guard import CSRF_FIELD, csrf_ok, form, token_ok
+from catapult_sim.ui.render import BASE
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """``handler`` behind the control token (pages) and the cross-site check (POSTs)."""
+
+    async def endpoint(request: Request) -> Response:
+        if not token_ok(request):
+            if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+                return RedirectResponse(f"{BASE}/login?next={quote(request.url.path)}", status_code=303)
+            return PlainTextResponse("the control token is required", status_code=401)
+        if request.method == "POST":
+            fields = await form(request)
+            if not csrf_ok(request, fields.get(CSRF_FIELD)):
+                return PlainTextResponse("cross-site request refused (missing or wrong CSRF token)", status_code=403)
+        return await handler(request)
+
+    return endpoint
+
+
+def _page(path: str, handler: Handler, methods: tuple[str, ...] = ("GET",)) -> Route:
+    return Route(BASE + path, guarded(handler), methods=list(methods), include_in_schema=False)
+
+
+def routes() -> list[BaseRoute]:
+    static = StaticFiles(directory=str(resources.files("catapult_sim.ui") / "static"))
+    return [
+        Route("/", overview.home, methods=["GET"], include_in_schema=False),
+        Route(BASE, guarded(overview.overview), methods=["GET"], include_in_schema=False),
+        _page("/feed", overview.feed),
+        _page("/docs", overview.docs),
+        Route(BASE + "/login", overview.login, methods=["GET", "POST"], include_in_schema=False),
+        _page("/deliveries", deliveries.listing),
+        _page("/deliveries/replay-failed", deliveries.replay_failed, ("POST",)),
+        _page("/deliveries/{delivery_id:int}", deliveries.detail),
+        _page("/deliveries/{delivery_id:int}/replay", deliveries.replay, ("POST",)),
+        Mount(BASE + "/static", app=static, name="ui-static"),
+    ]
