@@ -86,9 +86,14 @@ def test_trailing_slash_on_writes(client: TestClient) -> None:
     assert r.status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/companies", C + "/mobiledb", C + "/nothing/here", P + "/a/b/c/d"])
+@pytest.mark.parametrize("path", ["/companies", C + "/mobiledb", C + "/nothing/here", P + "/a/b/c/d"])
 def test_unknown_route_is_404_in_the_envelope(client: TestClient, unchanged: None, path: str) -> None:
     assert_envelope(client.get(path, follow_redirects=False), 404, 20)
+
+
+def test_root_redirects_to_the_inspector(client: TestClient) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (307, "/_sim/ui/")
 
 
 @pytest.mark.parametrize(
