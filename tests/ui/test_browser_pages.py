@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import browser_kit
 import httpx
 
 from catapult_sim.testing.server import RunningServer
+
+# The browser fixtures, by name (a second conftest.py would shadow tests/conftest.py's module name).
+browser, ui_settings, server, page, shot = (browser_kit.browser, browser_kit.ui_settings, browser_kit.server,
+                                            browser_kit.page, browser_kit.shot)  # fmt: skip
 
 
 def test_root_redirects_to_the_overview_which_loads_live(page: Any, server: RunningServer, shot: Callable) -> None:

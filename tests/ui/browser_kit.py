@@ -1,4 +1,5 @@
-"""Browser fixtures: Debian's chromium driven by Playwright against a real simulator on 127.0.0.1.
+"""Browser fixtures (each browser test module imports them): Debian's chromium driven by Playwright
+against a real simulator on 127.0.0.1.
 
 The tests skip, saying why, where either Playwright or a Chromium binary is missing (Playwright
 cannot download its own browser here; ``.ci/run`` installs Debian's). Each test saves a screenshot:
