@@ -17,6 +17,11 @@ simulator holds at least as many new persons as wrk completed POSTs.
 Prints requests/s, p50 and p99 latency side by side, the ratio catapult_sim/bare, and PASS or FAIL
 against the floors (GET >= 0.7, POST >= 0.6), for each connection count of ``--connections``
 (``16,50`` runs both); exits 1 on FAIL, 2 when it cannot run.
+
+``--live-page`` adds a second simulator process with one inspector page open on it: a client that
+listens to ``/_sim/ui/feed`` and fetches what a browser showing the Requests page fetches on each
+notice (the journal's newest page). Both simulators are measured in the same rounds, so the two
+ratios against the bare app show what an open page costs the API (the goal: nothing beyond noise).
 This is a benchmark, not a test: it is never part of ``make test``.
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -51,6 +57,7 @@ AUTH = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 PERSONS = f"/companies/{COMPANY}/mobiledb/persons"
 FLOORS = {"GET person": 0.7, "POST person": 0.6}
 ANNOUNCE = "listening on http://"
+LIVE = "sim+page"  # the simulator with one inspector page open (--live-page)
 RUNS = itertools.count()  # each wrk run gets its own MDN prefix (post_person.lua)
 WRK_MISSING = """wrk (the HTTP load generator) is not installed.
   Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y wrk
@@ -162,6 +169,37 @@ def seed_person(sim_url: str) -> tuple[str, dict[str, Any]]:
     return path, got.json()
 
 
+class LivePage:
+    """What an open Requests page does: follow the live feed and fetch the list on each notice."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.refreshes = 0
+        self.notices = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LivePage:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            while not self._stop.is_set():  # the server ends each stream after a minute; reconnect
+                with client.stream("GET", "/_sim/ui/feed") as feed:
+                    for line in feed.iter_lines():
+                        if self._stop.is_set():
+                            return
+                        if line == "event: journal":
+                            self.notices += 1
+                            client.get("/_sim/ui/requests", params={"partial": "1"}).raise_for_status()
+                            self.refreshes += 1
+
+
 # -- wrk ------------------------------------------------------------------------------------------
 
 
@@ -249,6 +287,10 @@ def report(results: dict[str, dict[str, Result]], connections: int) -> bool:
             print(f"{endpoint:<12} {name:<10} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7}")
         ratio = by["catapult_sim"].rps / by["bare"].rps
         floor = FLOORS[endpoint]
+        if LIVE in by:
+            live = by[LIVE].rps / by["bare"].rps
+            print(f"{endpoint:<12} {'ratio':<10} {live:>9.3f}   {LIVE}/bare (one inspector page open); "
+                  f"{by[LIVE].rps / by['catapult_sim'].rps:.3f} of the simulator without it")  # fmt: skip
         errors = sum(r.errors for r in by.values())
         verdict = "PASS" if ratio >= floor and errors == 0 else "FAIL"
         note = f" ({errors} failed requests)" if errors else ""
@@ -268,6 +310,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=2, help="measured runs per target; best kept (default 2)")
     p.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: 2-core machines)")
     p.add_argument("--connections", default="16", help="wrk connections; a list runs each (default 16; e.g. 16,50)")
+    p.add_argument("--live-page", action="store_true", help="also measure a simulator with an inspector page open")
     p.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -285,17 +328,31 @@ def main(argv: list[str] | None = None) -> int:
         path, person = seed_person(servers[0].url)
         bare_env = {"CATAPULT_BENCH_PERSON": json.dumps(person)}
         servers.append(start("bare", [sys.executable, __file__, "--serve-bare"], bare_env))
+        page_url, refreshes, notices = None, 0, 0
+        if args.live_page:
+            servers.append(start(LIVE, sim_argv))
+            live_path, _ = seed_person(servers[-1].url)
+            assert live_path.rsplit("/", 1)[0] == PERSONS
+            path_of = {s.name: s.url + (live_path if s.name == LIVE else path) for s in servers}
+            page_url = servers[-1].url
+        else:
+            path_of = {s.name: s.url + path for s in servers}
         runs = {}
         for connections in [int(c) for c in str(args.connections).split(",")]:
             args.connections = connections
             load = os.getloadavg()[0]
             print(f"wrk -t{args.threads} -c{args.connections}, {args.duration}s per run, best of "
                   f"{args.rounds}; {os.cpu_count()} CPUs, load average {load:.2f} before the run")  # fmt: skip
-            runs[connections] = {
-                "GET person": measure({s.name: s.url + path for s in servers}, "get_person.lua", args),
-                "POST person": measure({s.name: s.url + PERSONS for s in servers}, "post_person.lua", args),
-            }
+            with LivePage(page_url) if page_url else contextlib.nullcontext() as page:
+                runs[connections] = {
+                    "GET person": measure(path_of, "get_person.lua", args),
+                    "POST person": measure({s.name: s.url + PERSONS for s in servers}, "post_person.lua", args),
+                }
+            if isinstance(page, LivePage):
+                refreshes, notices = refreshes + page.refreshes, notices + page.notices
         created = persons_created(servers[0].url)
+        if page_url:
+            print(f"the open page got {notices} journal notices and refreshed its list {refreshes} times")
     finally:
         for s in servers:
             s.stop()

@@ -122,6 +122,9 @@ def _serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         lifespan="on",
+        # An open inspector page keeps a live-feed response streaming; on Ctrl-C, wait this long
+        # for open requests, then end them, rather than until every page is closed.
+        timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     _announce(server, settings)

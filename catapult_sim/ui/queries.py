@@ -67,3 +67,11 @@ def marks(sim: Simulator) -> dict[str, object]:
         "deliveries": (newest["d"], newest["a"]) if newest else None,
         "journal": sim.journal.last_id,
     }
+
+
+def company_or_default(sim: Simulator, given: str | None) -> str | None:
+    """The company a per-company page shows: the one asked for if it exists, else the first one."""
+    keys = [c.key for c in sim.db.companies.all()]
+    if given in keys:
+        return given
+    return keys[0] if keys else None

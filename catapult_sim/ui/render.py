@@ -21,6 +21,11 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
 
 
+def compact(value: Any) -> str:
+    """JSON on one line (a plain string, so the template escapes it like any other value)."""
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -31,6 +36,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["pretty"] = pretty
+    env.filters["compact"] = compact
     env.globals["base"] = BASE
     env.globals["csrf_field"] = CSRF_FIELD
     return env

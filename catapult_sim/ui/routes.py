@@ -11,11 +11,12 @@ from importlib import resources
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from catapult_sim.ui import deliveries, overview
+from catapult_sim.errors import Code
+from catapult_sim.ui import act, deliveries, overview, persons, records
 from catapult_sim.ui.guard import CSRF_FIELD, csrf_ok, form, token_ok
 from catapult_sim.ui.render import BASE
 
@@ -29,14 +30,19 @@ def guarded(handler: Handler) -> Handler:
         if not token_ok(request):
             if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
                 return RedirectResponse(f"{BASE}/login?next={quote(request.url.path)}", status_code=303)
-            return PlainTextResponse("the control token is required", status_code=401)
+            return _refusal(401, Code.UNAUTHORIZED, "the control token is required (Authorization: Bearer)")
         if request.method == "POST":
             fields = await form(request)
             if not csrf_ok(request, fields.get(CSRF_FIELD)):
-                return PlainTextResponse("cross-site request refused (missing or wrong CSRF token)", status_code=403)
+                return _refusal(403, Code.INVALID, "cross-site request refused: a missing or wrong CSRF token")
         return await handler(request)
 
     return endpoint
+
+
+def _refusal(status: int, code: Code, message: str) -> Response:
+    """A refusal in the envelope every other answer of the simulator uses."""
+    return JSONResponse({"errors": [{"code": int(code), "message": message}]}, status_code=status)
 
 
 def _page(path: str, handler: Handler, methods: tuple[str, ...] = ("GET",)) -> Route:
@@ -55,5 +61,12 @@ def routes() -> list[BaseRoute]:
         _page("/deliveries/replay-failed", deliveries.replay_failed, ("POST",)),
         _page("/deliveries/{delivery_id:int}", deliveries.detail),
         _page("/deliveries/{delivery_id:int}/replay", deliveries.replay, ("POST",)),
+        _page("/persons", persons.listing),
+        _page("/persons/{company}/{person_key}", persons.detail),
+        _page("/requests", records.requests_list),
+        _page("/requests/{entry_id:int}", records.request_detail),
+        _page("/events", records.events_list),
+        _page("/act", act.page),
+        _page("/act/{action}", act.act, ("POST",)),
         Mount(BASE + "/static", app=static, name="ui-static"),
     ]

@@ -33,7 +33,7 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one per module: each module binds the fixtures afresh
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
@@ -76,13 +76,13 @@ def page(browser: Any, server: RunningServer) -> Iterator[Any]:
 
 @pytest.fixture
 def shot(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[Any, str], Path]:
-    """``shot(page, name)`` saves a full-page PNG and returns its path."""
+    """``shot(page, name)`` saves a PNG of the whole page (``full=False``: the window) and returns its path."""
     folder = Path(os.environ["CATAPULT_SIM_SCREENSHOTS"]) if os.environ.get("CATAPULT_SIM_SCREENSHOTS") else tmp_path
 
-    def take(tab: Any, name: str) -> Path:
+    def take(tab: Any, name: str, full: bool = True) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
-        tab.screenshot(path=str(path), full_page=True)
+        tab.screenshot(path=str(path), full_page=full)
         assert path.stat().st_size > 1000
         return path
 
