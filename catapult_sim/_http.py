@@ -33,6 +33,7 @@ from catapult_sim.sim import Simulator
 
 JSON_TYPES = ("application/json", "text/json")  # text/json is also a documented callback type
 MAX_ID_LENGTH = 256
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line/paragraph separators
 
 
 def sim_of(request: Request) -> Simulator:
@@ -132,16 +133,29 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     raw = await _body(request, max_bytes)
     if not raw.strip():
         raise BadRequest("a JSON body is required", code=Code.MALFORMED_BODY)
+    value = _parse(raw)
+    if jsonio.may_be_deep(raw) and jsonio.too_deep(value):
+        raise BadRequest(
+            f"the body nests arrays and objects more than {jsonio.MAX_DEPTH} levels deep", code=Code.NESTED_TOO_DEEP
+        )
+    return value
+
+
+def _parse(raw: bytes) -> Any:
+    """JSON (RFC 8259: UTF-8, no NaN or infinity) from ``raw``; 400 naming what is wrong."""
     if len(raw) - len(raw.translate(None, b"0123456789")) < 19 or not _LONG_DIGITS.search(raw):
         # orjson gives the same values as the standard parser below, except integers past 64 bits
         # (floats there), hence the guard (counting digits first is cheaper than the regex); on
-        # any error the standard parser decides and words it.
+        # any error (it refuses 1e400, non-UTF-8 and nesting past 1024) the standard parser
+        # decides and words it.
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
+    if raw[:3] != b"\xef\xbb\xbf" and json.detect_encoding(raw) != "utf-8":
+        raise BadRequest("the body is not UTF-8 (JSON travels in UTF-8, RFC 8259 §8.1)", code=Code.MALFORMED_BODY)
     try:
-        text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # what json.loads(bytes) does
+        text = raw.decode("utf-8-sig", "surrogatepass")
         value = _DECODER.decode(text)
     except _NotJson as exc:
         raise BadRequest(f"malformed JSON: {exc}", code=Code.MALFORMED_BODY) from None
@@ -152,7 +166,11 @@ async def read_json(request: Request, max_bytes: int) -> Any:
             f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", code=Code.MALFORMED_BODY
         ) from None
     except RecursionError:
-        raise BadRequest("malformed JSON: nested too deeply", code=Code.MALFORMED_BODY) from None
+        raise BadRequest(
+            f"the body nests arrays and objects more than {jsonio.MAX_DEPTH} levels deep", code=Code.NESTED_TOO_DEEP
+        ) from None
+    except ValueError as exc:  # an integer past Python's 4,300-digit limit, a number past a double
+        raise BadRequest(f"malformed JSON: {str(exc)[:200]}", code=Code.MALFORMED_BODY) from None
     # Only bodies orjson refused (or long-digit ones) get here: the walk is off the hot path.
     lone = jsonio.lone_surrogate(value)
     if lone is not None:
@@ -193,7 +211,8 @@ def _reject_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once: it is stateless
+# Built once (it is stateless): NaN and Infinity are not JSON, nor is a number no double holds.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=jsonio.finite_float)
 
 
 def check_schema(name: str, body: Any, status: int = 422) -> None:
@@ -207,8 +226,15 @@ def check_schema(name: str, body: Any, status: int = 422) -> None:
 
 
 def check_id(value: str, name: str) -> str:
+    """A path identifier: at most MAX_ID_LENGTH characters, no control characters, not ``.``/``..``.
+
+    An id becomes part of the links the simulator writes (``/companies/{key}/...``) and of log
+    lines; ``..`` would make such a link climb, CR/LF would split a header or a log line.
+    """
     if len(value) > MAX_ID_LENGTH:
         raise BadRequest(f"{name} is longer than {MAX_ID_LENGTH} characters", code=Code.INVALID)
+    if value in (".", "..") or _CONTROL.search(value):
+        raise BadRequest(f"{name} must not be . or .. or hold control characters", code=Code.INVALID)
     return value
 
 

@@ -50,3 +50,45 @@ def lone_surrogate(value: Any) -> str | None:
         elif isinstance(item, list):
             stack.extend(item)
     return None
+
+
+MAX_DEPTH = 32  # arrays and objects within each other; Vibes' bodies nest 3 deep, seed files 5
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` nests arrays and objects more than ``limit`` levels (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def may_be_deep(raw: bytes | str, limit: int = MAX_DEPTH) -> bool:
+    """False when the text has too few brackets to nest past ``limit`` (the cheap test first)."""
+    if isinstance(raw, str):
+        return raw.count("[") + raw.count("{") > limit
+    return raw.count(b"[") + raw.count(b"{") > limit
+
+
+def finite_float(text: str) -> float:
+    """A JSON number with a fraction or exponent; ValueError for one no double holds (``1e400``)."""
+    value = float(text)
+    if value in (_INF, -_INF):
+        raise NonFinite(f"the number {text[:40]} is too large for a double")
+    return value
+
+
+class NonFinite(ValueError):
+    """A number outside what a double holds (JSON has no infinity)."""
+
+
+_INF = float("inf")

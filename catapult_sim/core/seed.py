@@ -100,9 +100,14 @@ def load_seed(path: str | None) -> dict[str, Any]:
     if path is None:
         return copy.deepcopy(DEMO_SEED)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SeedError(f"cannot read seed file {path}: {exc}") from None
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text, parse_constant=_not_json, parse_float=jsonio.finite_float)
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON, 4,300+ digits, 1e400
+        raise SeedError(f"cannot read seed file {path}: {str(exc)[:300]}") from None
+    except RecursionError:
+        data = _TOO_DEEP  # nested past the parser's limit: worded below
+    if data is _TOO_DEEP or (jsonio.may_be_deep(text) and jsonio.too_deep(data)):
+        raise SeedError(f"seed file {path} nests arrays and objects more than {jsonio.MAX_DEPTH} levels deep")
     problems = seed_problems(data)
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
@@ -110,6 +115,13 @@ def load_seed(path: str | None) -> dict[str, Any]:
         raise SeedError(f"seed file {path} has {count} (see docs/seed.md):\n{lines}", problems)
     data.setdefault("template", copy.deepcopy(DEMO_TEMPLATE))
     return dict(data)
+
+
+_TOO_DEEP: Any = object()
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def seed_problems(data: Any) -> list[str]:

@@ -119,7 +119,7 @@ def test_wrong_method_is_405_in_the_envelope(
 
 @pytest.mark.parametrize(
     "raw",
-    [b"{", b"{'a': 1}", b"", b"   ", b"[1, 2]", b'"text"', b"null", b"\xff\xfe{}", b"[" * 2000 + b"]" * 2000],
+    [b"{", b"{'a': 1}", b"", b"   ", b"[1, 2]", b'"text"', b"null", b"\xff\xfe{}"],
 )
 def test_malformed_body_is_400(client: TestClient, unchanged: None, raw: bytes) -> None:
     r = client.post(P, content=raw, headers={"Content-Type": "application/json"})
@@ -210,7 +210,7 @@ def test_invalid_percent_encoding_in_queries_is_400(client: TestClient, unchange
     assert_envelope(client.get(path), 400, 40)
 
 
-@pytest.mark.parametrize("segment", ["%ZZ", "%", "%E2%82", "%00", "%C2%B2", "%FF%FE"])
+@pytest.mark.parametrize("segment", ["%ZZ", "%", "%E2%82", "%C2%B2", "%FF%FE"])  # %00: a control character, 400
 def test_invalid_percent_encoding_in_paths_is_404(client: TestClient, unchanged: None, segment: str) -> None:
     assert_envelope(client.get(f"{P}/{segment}"), 404, 20)
     assert_envelope(client.get(f"{P}/external/{segment}/subscriptions"), 404, 20)
@@ -221,3 +221,81 @@ def test_invalid_percent_encoding_in_paths_is_404(client: TestClient, unchanged:
 def test_non_standard_json_constants_are_malformed(client: TestClient, unchanged: None, raw: bytes) -> None:
     r = client.post(P, content=raw, headers={"Content-Type": "application/json"})  # not JSON (RFC 8259)
     assert_envelope(r, 400, 4)
+
+
+# -- hostile bodies and ids: each a 4xx in the envelope, never a 500 -------------------------------
+
+HUGE_INT = b"9" * 4301  # past Python's 4,300-digit limit for int("...")
+HOSTILE = {
+    "huge integer": (b'{"external_person_id": "X", "custom_fields": {"n": ' + HUGE_INT + b"}}", 4),
+    "huge negative integer": (b'{"timezone": -' + HUGE_INT + b"}", 4),
+    "infinite number": (b'{"custom_fields": {"n": 1e400}}', 4),
+    "negative infinity": (b'{"custom_fields": {"n": -1e999}}', 4),
+    "a mantissa past a double": (b'{"custom_fields": {"n": 1' + b"0" * 400 + b".5}}", 4),
+    "UTF-16": ('{"external_person_id": "U16"}'.encode("utf-16"), 4),
+    "UTF-16 without a BOM": ('{"external_person_id": "U16"}'.encode("utf-16-le"), 4),
+    "UTF-32": ('{"external_person_id": "U32"}'.encode("utf-32"), 4),
+    "Latin-1": ('{"external_person_id": "Ren\u00e9"}'.encode("latin-1"), 4),
+    "nested 33 deep": (b'{"custom_fields": ' + b"[" * 32 + b"]" * 32 + b"}", 7),
+    "nested 1,000 deep": (b"[" * 1000 + b"]" * 1000, 7),
+    "nested 1,023 deep in an object": (b'{"a":' * 1023 + b"1" + b"}" * 1023, 7),
+    "nested 100,000 deep": (b"[" * 100_000 + b"]" * 100_000, 7),
+}
+
+
+@pytest.fixture
+def roomy() -> Settings:
+    return Settings(random_seed=9)  # the default 1 MiB cap, so the deepest bodies reach the parser
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", P), ("PUT", P + "/external/H1"), ("POST", "/_sim/faults"), ("POST", "/_sim/companies/demo/opt-in")],
+)
+def test_hostile_bodies_are_400(roomy: Settings, name: str, method: str, path: str) -> None:
+    raw, code = HOSTILE[name]
+    with TestClient(create_app(roomy), headers=AUTH) as client:
+        before = client.get(f"/_sim{C}/state").json()["persons"]
+        r = client.request(method, path, content=raw, headers={"Content-Type": "application/json"})
+        assert_envelope(r, 400, code)
+        assert client.get(f"/_sim{C}/state").json()["persons"] == before
+        assert client.get("/_sim/faults").json()["faults"] == []
+
+
+def test_a_utf8_body_with_a_byte_order_mark_is_accepted(client: TestClient) -> None:
+    raw = b"\xef\xbb\xbf" + b'{"external_person_id": "BOM"}'  # RFC 8259 lets a parser ignore it
+    assert client.post(P, content=raw, headers={"Content-Type": "application/json"}).status_code == 201
+
+
+def test_nesting_up_to_the_limit_is_not_refused_for_its_depth(client: TestClient) -> None:
+    raw = b'{"custom_fields": {"first_name": ' + b"[" * 30 + b"]" * 30 + b"}}"
+    r = client.post(P, content=raw, headers={"Content-Type": "application/json"})
+    assert_envelope(r, 422)  # the schema's answer (not a list of strings), not the depth limit's
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/companies/%2E%2E/mobiledb/persons",
+        "/companies/%2E/mobiledb/subscription_lists",
+        "/companies/a%0Db/mobiledb/persons",
+        "/companies/a%0Ab/mobiledb/persons",
+        "/companies/a%00b/mobiledb/persons",
+        "/companies/a%7Fb/mobiledb/persons",
+        "/companies/demo/mobiledb/persons/external/%2E%2E",
+        "/companies/demo/mobiledb/persons/external/x%0D%0ASet-Cookie:%20a",
+        "/_sim/companies/%2E%2E/state",
+        "/_sim/companies/a%0Ab/reset",
+    ],
+)
+def test_ids_with_control_characters_or_dot_segments_are_400(client: TestClient, unchanged: None, path: str) -> None:
+    method = "POST" if path.endswith("/reset") else "GET"
+    r = client.request(method, path, json={} if method == "POST" else None)
+    assert_envelope(r, 400, 2)
+    assert [c["key"] for c in client.get("/_sim/companies").json()] == ["demo"]
+
+
+@pytest.mark.parametrize("ext", ["a\rb", "a\nb", "a\u0000b", "a\u007fb"])
+def test_external_ids_with_control_characters_are_refused(client: TestClient, unchanged: None, ext: str) -> None:
+    assert_envelope(client.post(P, json={"external_person_id": ext}), 422, 2)

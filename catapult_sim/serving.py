@@ -1,0 +1,148 @@
+"""How the simulator is served: uvicorn with limits a shared instance needs.
+
+uvicorn's httptools protocol accepts request headers of any size and waits forever for a request
+that starts and never ends (slowloris, or a body dripped a byte at a time); its keep-alive timeout
+only starts after a first answer. :class:`GuardedHttp` adds, per connection:
+
+- a cap on the request line and headers (``--max-header-bytes``): past it, 431 and the connection
+  closed, before the rest is read;
+- an idle timeout (``--idle-timeout``): a connection that sends no request within it is closed,
+  and uvicorn's keep-alive timeout between requests is the same value;
+- a request timeout (``--request-timeout``): a request whose headers and body have not fully
+  arrived within it is answered 408 (when nothing was answered yet) and the connection closed.
+
+``--max-concurrency`` is uvicorn's own ``limit_concurrency`` (503 past it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from catapult_sim.core.clock import duration_seconds
+from catapult_sim.settings import Settings
+
+
+class _HeadersTooLarge(Exception):
+    pass
+
+
+def _plain(status: int, reason: str, code: int, message: str) -> bytes:
+    body = ('{"errors":[{"code":%d,"message":"%s"}]}' % (code, message)).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+class GuardedHttp(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a header cap, an idle and a request timeout."""
+
+    max_header_bytes: int = 16 * 1024
+    idle_timeout: float = 5.0
+    request_timeout: float = 30.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_bytes = 0
+        self._idle: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._idle = self.loop.call_later(self.idle_timeout, self._close_idle)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_bytes = 0
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline = self.loop.call_later(self.request_timeout, self._too_slow)
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def on_message_complete(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        super().on_message_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._header_bytes > self.max_header_bytes:
+            message = f"the request line and headers are larger than {self.max_header_bytes} bytes"
+            self.transport.write(_plain(431, "Request Header Fields Too Large", 8, message))
+            self.transport.close()
+            return
+        super().send_400_response(msg)
+
+    def _count(self, size: int) -> None:
+        self._header_bytes += size
+        if self._header_bytes > self.max_header_bytes:
+            raise _HeadersTooLarge  # httptools stops parsing; data_received answers (send_400_response)
+
+    def _close_idle(self) -> None:
+        self._idle = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is None or not cycle.response_started:
+            message = f"the request did not arrive in full within {self.request_timeout:g}s"
+            self.transport.write(_plain(408, "Request Timeout", 2, message))
+        self.transport.close()  # connection_lost marks the cycle disconnected: the app writes nothing more
+
+    def _cancel(self) -> None:
+        for timer in (self._idle, self._deadline):
+            if timer is not None:
+                timer.cancel()
+        self._idle = self._deadline = None
+
+
+def protocol_for(settings: Settings) -> type[GuardedHttp]:
+    """A :class:`GuardedHttp` with the limits of ``settings``."""
+    return type(
+        "GuardedHttp",
+        (GuardedHttp,),
+        {
+            "max_header_bytes": settings.max_header_bytes,
+            "idle_timeout": duration_seconds(settings.idle_timeout),
+            "request_timeout": duration_seconds(settings.request_timeout),
+        },
+    )
+
+
+def config(app: Any, settings: Settings, *, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+    """The uvicorn configuration ``serve`` runs ``app`` with (tests start the same one)."""
+    return uvicorn.Config(
+        app,
+        host=settings.host if host is None else host,
+        port=settings.port if port is None else port,
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+        loop="uvloop",
+        http=protocol_for(settings),
+        lifespan="on",
+        timeout_keep_alive=max(1, round(duration_seconds(settings.idle_timeout))),
+        limit_concurrency=settings.max_concurrency or None,
+    )
