@@ -17,6 +17,7 @@ only starts after a first answer. :class:`GuardedHttp` adds, per connection:
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import uvicorn
@@ -31,7 +32,7 @@ class _HeadersTooLarge(Exception):
 
 
 def _plain(status: int, reason: str, code: int, message: str) -> bytes:
-    body = ('{"errors":[{"code":%d,"message":"%s"}]}' % (code, message)).encode()
+    body = json.dumps({"errors": [{"code": code, "message": message}]}).encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
@@ -48,7 +49,9 @@ class GuardedHttp(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._header_bytes = 0
+        self._header_bytes = 0  # of the current request's line and headers, as far as seen
+        self._in_headers = True  # waiting for, or reading, a request line and headers
+        self._phase = 0  # moves on at every end of headers and end of message
         self._idle: asyncio.TimerHandle | None = None
         self._deadline: asyncio.TimerHandle | None = None
 
@@ -60,9 +63,19 @@ class GuardedHttp(HttpToolsProtocol):
         self._cancel()
         super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        phase = self._phase
+        super().data_received(data)
+        if phase != self._phase or not self._in_headers or self.transport.is_closing():
+            return
+        # The whole chunk was bytes of an unfinished request line or header, which httptools keeps
+        # to itself until it is complete: counted here so that it cannot grow without bound.
+        self._header_bytes += len(data)
+        if self._header_bytes > self.max_header_bytes:
+            self.send_400_response("")
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._header_bytes = 0
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
@@ -70,15 +83,19 @@ class GuardedHttp(HttpToolsProtocol):
             self._deadline.cancel()
         self._deadline = self.loop.call_later(self.request_timeout, self._too_slow)
 
-    def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)
-        super().on_header(name, value)
+    def on_headers_complete(self) -> None:
+        self._phase += 1
+        self._in_headers = False
+        # Complete now: the exact size replaces the estimate of data_received.
+        self._header_bytes = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
+        if self._header_bytes > self.max_header_bytes:
+            raise _HeadersTooLarge  # httptools stops; data_received answers (send_400_response)
+        super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        self._phase += 1
+        self._in_headers = True
+        self._header_bytes = 0
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
@@ -91,11 +108,6 @@ class GuardedHttp(HttpToolsProtocol):
             self.transport.close()
             return
         super().send_400_response(msg)
-
-    def _count(self, size: int) -> None:
-        self._header_bytes += size
-        if self._header_bytes > self.max_header_bytes:
-            raise _HeadersTooLarge  # httptools stops parsing; data_received answers (send_400_response)
 
     def _close_idle(self) -> None:
         self._idle = None
@@ -120,16 +132,30 @@ class GuardedHttp(HttpToolsProtocol):
 
 
 def protocol_for(settings: Settings) -> type[GuardedHttp]:
-    """A :class:`GuardedHttp` with the limits of ``settings``."""
+    """A :class:`GuardedHttp` with the limits of ``settings`` (ValueError naming a bad one)."""
+    if settings.max_header_bytes < 1024:
+        raise ValueError(f"--max-header-bytes {settings.max_header_bytes}: at least 1024")
+    if settings.max_concurrency < 0:
+        raise ValueError(f"--max-concurrency {settings.max_concurrency}: 0 (no limit) or more")
     return type(
         "GuardedHttp",
         (GuardedHttp,),
         {
             "max_header_bytes": settings.max_header_bytes,
-            "idle_timeout": duration_seconds(settings.idle_timeout),
-            "request_timeout": duration_seconds(settings.request_timeout),
+            "idle_timeout": _seconds(settings.idle_timeout, "--idle-timeout"),
+            "request_timeout": _seconds(settings.request_timeout, "--request-timeout"),
         },
     )
+
+
+def _seconds(text: str, flag: str) -> float:
+    try:
+        seconds = duration_seconds(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 86_400:
+        raise ValueError(f"{flag} {text!r}: a duration such as 500ms, 5s or 2m, under a day")
+    return seconds
 
 
 def config(app: Any, settings: Settings, *, host: str | None = None, port: int | None = None) -> uvicorn.Config:
@@ -143,6 +169,9 @@ def config(app: Any, settings: Settings, *, host: str | None = None, port: int |
         loop="uvloop",
         http=protocol_for(settings),
         lifespan="on",
-        timeout_keep_alive=max(1, round(duration_seconds(settings.idle_timeout))),
+        timeout_keep_alive=max(1, round(_seconds(settings.idle_timeout, "--idle-timeout"))),
         limit_concurrency=settings.max_concurrency or None,
+        # An open inspector page keeps a live-feed response streaming; on Ctrl-C, wait this long
+        # for open requests, then end them, rather than until every page is closed.
+        timeout_graceful_shutdown=2,
     )

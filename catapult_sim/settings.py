@@ -24,6 +24,13 @@ class Settings:
     start_time: str | None = None
     random_seed: int | None = None
     event_log_cap: int = 10_000
+    # Connection limits (catapult_sim/serving.py, docs/shared-instance.md): request line and headers
+    # (431 past it), a connection's wait for its first request and between requests, a request's
+    # time to arrive in full (408), concurrent connections and requests (503 past it; 0 = no limit).
+    max_header_bytes: int = 16 * 1024
+    idle_timeout: str = "5s"
+    request_timeout: str = "30s"
+    max_concurrency: int = 1000
     log_level: str = "warning"
     access_log: bool = False
     # Callback delivery (docs/delivery-contract.md). Durations are text: "250ms", "10s", "5m", "2h".

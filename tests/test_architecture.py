@@ -29,7 +29,7 @@ LAYERS: list[list[str]] = [
     ["catapult_sim.api", "catapult_sim.control"],  # the endpoints
     ["catapult_sim.ui"],  # the inspector's pages: read through core, act through control's endpoints
     ["catapult_sim.routes"],  # the one routing table
-    ["catapult_sim.app", "catapult_sim.docs_endpoints"],  # the app factory; the docs generator
+    ["catapult_sim.app", "catapult_sim.docs_endpoints", "catapult_sim.serving"],  # app factory; docs; uvicorn
     ["catapult_sim.testing"],  # the kit users import (pytest plugin, clients, receiver, suites)
     ["catapult_sim.load"],  # the optional load extra
     ["catapult_sim.cli"],  # the command

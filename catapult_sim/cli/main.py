@@ -82,6 +82,12 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--start-time", help="ISO-8601 start time of a manual clock")
     p.add_argument("--seed", dest="random_seed", type=int, help="random seed for ids (reproducible runs)")
     p.add_argument("--max-body-bytes", type=int, help="largest accepted request body (default 1 MiB)")
+    p.add_argument("--max-header-bytes", type=int, help="largest request line and headers, else 431 (default 16384)")
+    p.add_argument("--idle-timeout", help="close a connection idle this long (default 5s)")
+    p.add_argument("--request-timeout", help="a request must arrive in full within this, else 408 (default 30s)")
+    p.add_argument(
+        "--max-concurrency", type=int, help="connections and requests at once, else 503 (default 1000; 0: none)"
+    )
     p.add_argument("--log-level", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", default=None, help="log every request")
     from catapult_sim.cli.journal import add_serve_options
@@ -96,13 +102,15 @@ def _serve_parser(sub: Any) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from catapult_sim import serving
     from catapult_sim.app import create_app
     from catapult_sim.core.dbfile import DatabaseUnavailable
     from catapult_sim.core.seed import SeedError
     from catapult_sim.settings import Settings
 
     fields = ("host", "port", "db", "seed_file", "strict_companies", "find_by_mdn_shape", "clock",
-              "start_time", "random_seed", "max_body_bytes", "log_level", "access_log")  # fmt: skip
+              "start_time", "random_seed", "max_body_bytes", "log_level", "access_log", "max_header_bytes",
+              "idle_timeout", "request_timeout", "max_concurrency")  # fmt: skip
     from catapult_sim.cli.deliveries import SERVE_FIELDS as CALLBACK_FIELDS
     from catapult_sim.cli.journal import SERVE_FIELDS
 
@@ -110,22 +118,10 @@ def _serve(args: argparse.Namespace) -> int:
         names = (*fields, *SERVE_FIELDS, *CALLBACK_FIELDS)
         settings = Settings.from_env(os.environ, **{f: getattr(args, f) for f in names})
         app = create_app(settings)
+        config = serving.config(app, settings)
     except (SeedError, ValueError, DatabaseUnavailable) as exc:
         print(f"catapult-sim: {exc}", file=sys.stderr)
         return 2
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.access_log,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        # An open inspector page keeps a live-feed response streaming; on Ctrl-C, wait this long
-        # for open requests, then end them, rather than until every page is closed.
-        timeout_graceful_shutdown=2,
-    )
     server = uvicorn.Server(config)
     _announce(server, settings)
     server.run()

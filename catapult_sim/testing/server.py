@@ -34,7 +34,13 @@ def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, timeout: f
     """Start uvicorn serving ``app`` and return once it listens (port 0 picks a free port)."""
     import uvicorn
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
+    from catapult_sim import serving
+    from catapult_sim.settings import Settings
+
+    sim = getattr(getattr(app, "state", None), "sim", None)
+    settings = sim.settings if sim is not None else Settings()
+    # The limits ``serve`` runs with (header cap, timeouts); logs stay quiet.
+    config = serving.config(app, settings.replace(log_level="warning", access_log=False), host=host, port=port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="catapult-sim-server", daemon=True)
     thread.start()
