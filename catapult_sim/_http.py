@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
+import ipaddress
 import json
 import re
 from collections.abc import Callable
@@ -301,3 +303,70 @@ def bool_query(raw: str | None, name: str, default: bool) -> bool:
     if value in ("false", "0", "no"):
         return False
     raise BadRequest(f"{name} must be true or false, not {raw!r}")
+
+
+# -- the control token -------------------------------------------------------------------------------
+
+CATAPULT_PREFIX = "/companies/"
+OPENAPI_PATH = "/openapi.json"
+
+
+def control_refusal(headers: list[tuple[bytes, bytes]], token: str | None) -> str | None:
+    """Why a request may not use the control side (``/_sim``, pages, the control OpenAPI), or None.
+
+    The one check of ``--control-token``: ``Authorization: Bearer <token>``, compared in constant
+    time. Any part of the simulator that serves control or pages calls this (or relies on
+    :class:`AccessGuard`, which does).
+    """
+    if not token:
+        return None
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, given = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+                return None
+            return "the control token in Authorization: Bearer is wrong"
+    return "this simulator requires its control token: Authorization: Bearer <token>"
+
+
+def control_authorized(request: Request) -> bool:
+    """Whether ``request`` carries the control token (always, when the simulator has none)."""
+    return control_refusal(request.scope["headers"], sim_of(request).settings.control_token) is None
+
+
+class AccessGuard:
+    """Outermost ASGI layer: the control token on everything but the Catapult API and the OpenAPI
+    document (which shows its control part only with the token); notes the simulator's own
+    listening addresses for the callback destination policy."""
+
+    def __init__(self, app: Any, sim: Simulator) -> None:
+        self.app = app
+        self.sim = sim
+        self.token = sim.settings.control_token
+        self.destinations = sim.callbacks.destinations
+        self.seen: set[Any] = set()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            server = scope.get("server")
+            if server is not None and (server := tuple(server)) not in self.seen:
+                self.seen.add(server)
+                if _is_address(server[0]):  # the TestClient's "testserver" is not one
+                    self.destinations.listening(server[0], int(server[1]))
+            path = scope["path"]
+            if self.token and not path.startswith(CATAPULT_PREFIX) and path.rstrip("/") != OPENAPI_PATH:
+                refused = control_refusal(scope["headers"], self.token)
+                if refused is not None:
+                    err = Unauthorized(refused, code=Code.CONTROL_TOKEN_REQUIRED)
+                    headers = {"WWW-Authenticate": 'Bearer realm="catapult-sim control"'}
+                    await JSONResponse(err.envelope(), status_code=401, headers=headers)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
+from catapult_sim._http import AccessGuard
 from catapult_sim.errors import CatapultError, Code, MethodNotAllowed, NotFound, Problem
 from catapult_sim.routes import build_routes, catapult_paths
 from catapult_sim.settings import Settings
@@ -37,7 +38,7 @@ class SimulatorApp(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         wrapped = ControlMiddleware(super().build_middleware_stack(), self.simulator, self.catapult_paths)
-        return cast(ASGIApp, wrapped)
+        return cast(ASGIApp, AccessGuard(wrapped, self.simulator))  # the control token, outermost
 
 
 def create_app(settings: Settings | None = None, *, sim: Simulator | None = None) -> Starlette:

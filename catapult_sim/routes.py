@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, compile_path
 
 from catapult_sim import openapi
+from catapult_sim._http import control_authorized
 from catapult_sim.api import acquisition, persons, subscription_lists, subscriptions
 from catapult_sim.api import callbacks as api_callbacks
 from catapult_sim.control import admin, platform
@@ -58,14 +59,15 @@ class Op:
 
 
 @cache
-def openapi_document() -> bytes:
-    """The OpenAPI document of this routing table, built once per process (the table does not change)."""
-    return openapi.render(all_ops())
+def openapi_document(control: bool = True) -> bytes:
+    """The OpenAPI document of this routing table, built once per process (the table does not change);
+    without ``control``, the Catapult operations only."""
+    return openapi.render(all_ops() if control else [op for op in all_ops() if not op.path.startswith(S)])
 
 
 async def openapi_json(request: Request) -> Response:
-    """GET /openapi.json."""
-    return Response(openapi_document(), media_type="application/json")
+    """GET /openapi.json: the control part only with the control token, when the simulator has one."""
+    return Response(openapi_document(control_authorized(request)), media_type="application/json")
 
 
 CATAPULT_OPS: list[Op] = [

@@ -17,6 +17,7 @@ class Settings:
     db: str = ":memory:"
     seed_file: str | None = None
     strict_companies: bool = False
+    auto_companies: bool = False  # with a seed file naming companies, still make unknown ones on first use
     # GET persons?mdn= answers one object (the OAS) or an array (fact sheet §2.6, docs/fidelity.md).
     find_by_mdn_shape: Literal["object", "array"] = "object"
     max_body_bytes: int = 1 << 20
@@ -31,6 +32,12 @@ class Settings:
     idle_timeout: str = "5s"
     request_timeout: str = "30s"
     max_concurrency: int = 1000
+    # The control API's bearer token (docs/shared-instance.md); serving beyond loopback without one
+    # needs insecure_open_control.
+    control_token: str | None = None
+    insecure_open_control: bool = False
+    # Companies made on first use, at most (a seed's own companies do not count).
+    max_companies: int = 1000
     log_level: str = "warning"
     access_log: bool = False
     # Callback delivery (docs/delivery-contract.md). Durations are text: "250ms", "10s", "5m", "2h".
@@ -45,6 +52,10 @@ class Settings:
     # https receivers: a CA (PEM) trusted besides the system's, or no verification at all.
     callback_ca_file: str | None = None
     callback_insecure: bool = False
+    # Where callbacks may go (core/callbacks/destinations.py): HOST, CIDR or "any", comma-separated.
+    # None: loopback and private ranges when bound to loopback, nothing otherwise.
+    callback_allow: str | None = None
+    callback_deny: str | None = None
     # Test control (docs/error-handling.md): request journal size; per-company requests/second
     # (None = off, fact sheet §1.6); Retry-After on 429, which Vibes does not document.
     journal_cap: int = 10_000

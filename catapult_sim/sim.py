@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from catapult_sim.core.clock import SwitchableClock, parse_iso
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.mobiledb import MobileDB
@@ -29,9 +31,10 @@ class Simulator:
             self.clock,
             self.ids,
             self.seed,
-            strict=settings.strict_companies,
+            strict=_strict(settings, self.seed),
             event_cap=settings.event_log_cap,
         )
+        self.db.companies.max_new = settings.max_companies if settings.max_companies > 0 else None
         self.db.companies.seed_all()
         self.callbacks = CallbackEngine(self.store, self.clock, self.ids, settings)  # registrations, outbox
         # Test control of the Catapult surface; clearing these never touches company data.
@@ -67,3 +70,11 @@ class Simulator:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _strict(settings: Settings, seed: dict[str, Any]) -> bool:
+    """Unknown company keys are refused with --strict-companies, and by default when a seed file
+    names its companies (--auto-companies makes them on first use again)."""
+    if settings.strict_companies:
+        return True
+    return bool(settings.seed_file and seed.get("companies")) and not settings.auto_companies

@@ -32,6 +32,8 @@ SERVE_FIELDS = (
     "downed_cooldown",
     "callback_ca_file",
     "callback_insecure",
+    "callback_allow",
+    "callback_deny",
 )
 STATES = ("pending", "retrying", "delivered", "failed")
 
@@ -58,6 +60,26 @@ def add_serve_flags(p: argparse.ArgumentParser) -> None:
         default=None,
         help="do not verify https receivers' certificates (development only)",
     )
+    g.add_argument(
+        "--callback-allow",
+        action=_Joined,
+        metavar="HOST|CIDR|any",
+        help="callbacks may go there (repeatable; default: loopback and private ranges when bound to loopback)",
+    )
+    g.add_argument(
+        "--callback-deny",
+        action=_Joined,
+        metavar="HOST|CIDR",
+        help="callbacks never go there (repeatable; wins over --callback-allow)",
+    )
+
+
+class _Joined(argparse.Action):
+    """A repeatable option kept as one comma-separated text (the form of its environment variable)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: str | None = None) -> None:
+        before = getattr(namespace, self.dest, None)
+        setattr(namespace, self.dest, f"{before},{values}" if before else str(values))
 
 
 def add_delivery_commands(sub: Any) -> None:

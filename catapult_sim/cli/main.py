@@ -88,6 +88,24 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument(
         "--max-concurrency", type=int, help="connections and requests at once, else 503 (default 1000; 0: none)"
     )
+    p.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="require Authorization: Bearer TOKEN on /_sim, pages and the control OpenAPI",
+    )
+    p.add_argument(
+        "--insecure-open-control",
+        action="store_true",
+        default=None,
+        help="serve beyond loopback without a control token (anyone who reaches the port controls the simulator)",
+    )
+    p.add_argument("--max-companies", type=int, help="companies made on first use, at most (default 1000; 0: no limit)")
+    p.add_argument(
+        "--auto-companies",
+        action="store_true",
+        default=None,
+        help="with a seed file naming companies, still make unknown company keys on first use",
+    )
     p.add_argument("--log-level", help="uvicorn log level (default warning)")
     p.add_argument("--access-log", action="store_true", default=None, help="log every request")
     from catapult_sim.cli.journal import add_serve_options
@@ -110,13 +128,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     fields = ("host", "port", "db", "seed_file", "strict_companies", "find_by_mdn_shape", "clock",
               "start_time", "random_seed", "max_body_bytes", "log_level", "access_log", "max_header_bytes",
-              "idle_timeout", "request_timeout", "max_concurrency")  # fmt: skip
+              "idle_timeout", "request_timeout", "max_concurrency", "control_token", "insecure_open_control",
+              "max_companies", "auto_companies")  # fmt: skip
     from catapult_sim.cli.deliveries import SERVE_FIELDS as CALLBACK_FIELDS
     from catapult_sim.cli.journal import SERVE_FIELDS
 
     try:
         names = (*fields, *SERVE_FIELDS, *CALLBACK_FIELDS)
         settings = Settings.from_env(os.environ, **{f: getattr(args, f) for f in names})
+        _check_exposure(settings)
         app = create_app(settings)
         config = serving.config(app, settings)
     except (SeedError, ValueError, DatabaseUnavailable) as exc:
@@ -128,6 +148,17 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_exposure(settings: Any) -> None:
+    """Beyond loopback, anyone who reaches the port could reset, fault or read every company."""
+    from catapult_sim.core.callbacks.destinations import is_loopback_host
+
+    if not (is_loopback_host(settings.host) or settings.control_token or settings.insecure_open_control):
+        raise ValueError(
+            f"--host {settings.host} serves beyond loopback: give --control-token TOKEN"
+            " (or --insecure-open-control to leave /_sim open to anyone who reaches it)"
+        )
+
+
 def _announce(server: Any, settings: Any) -> None:
     """Print where the simulator listens once it does (the real port when --port 0)."""
     original = server.startup
@@ -137,6 +168,7 @@ def _announce(server: Any, settings: Any) -> None:
         for s in server.servers:
             for sock in s.sockets:
                 host, port = sock.getsockname()[:2]
+                server.config.app.state.sim.callbacks.destinations.listening(host, port)  # no callback loops
                 print(f"catapult-sim listening on http://{host}:{port}", flush=True)
         print("demo company 'demo': Basic auth VibesUser / Password123", flush=True)
 

@@ -11,16 +11,20 @@ from catapult_sim.core.clock import Clock, parse_iso, stamp
 from catapult_sim.core.models import Company
 from catapult_sim.core.seed import company_spec, merged, normalize_options
 from catapult_sim.core.store import Store, Tx, dumps, loads
+from catapult_sim.errors import Code, Unauthorized
 
 
 class Companies:
     """Knows which companies exist and what they were seeded with."""
 
-    def __init__(self, store: Store, clock: Clock, seed: dict[str, Any], *, strict: bool) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, seed: dict[str, Any], *, strict: bool, max_new: int | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self.seed = seed
         self.strict = strict
+        self.max_new = max_new  # companies provisioned on first use, at most (None: no limit)
         self._cache: dict[str, Company] = {}
         # Told which companies were reset (None: all), after the reset committed; for data that
         # lives outside the store's company tables (the in-memory event log).
@@ -65,10 +69,25 @@ class Companies:
             spec = self._spec(key)
             if not (_same(username, spec["username"]) and _same(password, spec["password"])):
                 return None
+            self._check_room(key)
             company = self._create(key, spec)
         if _same(username, company.username) and _same(password, company.password):
             return company
         return None
+
+    def _check_room(self, key: str) -> None:
+        """Refuse a new company past ``max_new`` (each costs memory and disk that is never freed)."""
+        if self.max_new is None:
+            return
+        named = {c.get("key") for c in self.seed.get("companies", [])}
+        with self.store.read() as tx:
+            keys = [r["key"] for r in tx.all("SELECT key FROM companies")]
+        if sum(k not in named for k in keys) >= self.max_new:
+            raise Unauthorized(
+                f"company {key!r} is not known and {self.max_new} companies were already made on first use"
+                " (the simulator's --max-companies)",
+                code=Code.TOO_MANY_COMPANIES,
+            )
 
     def _create(self, key: str, spec: dict[str, Any]) -> Company:
         now = stamp(self.clock.now())

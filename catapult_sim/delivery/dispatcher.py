@@ -17,10 +17,11 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from catapult_sim.core.callbacks.destinations import DestinationPolicy
 from catapult_sim.core.callbacks.outbox import DELIVERED, OPEN_STATES, Delivery, DestinationState, Outbox, Recorded
 from catapult_sim.core.clock import Clock, stamp
+from catapult_sim.delivery import guard, sender
 from catapult_sim.delivery import policy as rules
-from catapult_sim.delivery import sender
 from catapult_sim.delivery.chaos import Chaos, Plan
 from catapult_sim.delivery.lanes import Lane
 from catapult_sim.delivery.policy import RetryPolicy
@@ -49,6 +50,7 @@ class Dispatcher:
         concurrency: int = 16,
         session: aiohttp.ClientSession | None = None,
         ssl: SSLContext | bool = True,
+        destinations: DestinationPolicy | None = None,
     ) -> None:
         self.outbox = outbox
         self.clock = clock
@@ -57,6 +59,7 @@ class Dispatcher:
         self.concurrency = max(1, concurrency)
         self.session = session
         self.ssl = ssl  # for https destinations (catapult_sim/delivery/tls.py)
+        self.destinations = destinations  # checked again at every send (catapult_sim/delivery/guard.py)
         self._own_session = session is None
         self._lanes: dict[str, Lane] = {}
         self._inflight: set[int] = set()
@@ -239,6 +242,9 @@ class Dispatcher:
             await asyncio.sleep(plan.delay)  # chaos latency, in the dispatcher, never in a handler
         if plan is not None and plan.drop == "request":
             return sender.Result(error="dropped by chaos: the request was never sent")
+        refused = guard.refusal(self.destinations, out.url)
+        if refused is not None:
+            return sender.Result(error=refused)  # never a request
         result = await sender.send(self._client(), out, self.policy.timeout)
         if plan is not None and plan.drop == "response":
             answer = result.status if result.error is None else result.error
@@ -252,13 +258,18 @@ class Dispatcher:
         if self.session is None:
             import aiohttp
 
-            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, ssl=self.ssl))
+            resolver = guard.resolver(self.destinations)  # a name resolving to a denied address fails
+            connector = aiohttp.TCPConnector(limit=0, ssl=self.ssl, resolver=resolver)
+            self.session = aiohttp.ClientSession(connector=connector)
         return self.session
 
     async def _duplicate(self, d: Delivery, out: sender.Outgoing, number: int) -> None:
         """Chaos: the same request once more, as the real platform may do (fact sheet §7.7)."""
         started = stamp(self.clock.now())
-        result = await sender.send(self._client(), out, self.policy.timeout)
+        refused = guard.refusal(self.destinations, out.url)
+        result = (
+            sender.Result(error=refused) if refused else await sender.send(self._client(), out, self.policy.timeout)
+        )
         self._remember(Recorded(d, record_of(number, "duplicate", started, out, result, "duplicate", None)))
 
     def status(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from catapult_sim.core.callbacks.destinations import DestinationPolicy
 from catapult_sim.core.callbacks.events import CallbackEvents
 from catapult_sim.core.callbacks.log import Filters, failed_since
 from catapult_sim.core.callbacks.outbox import Outbox
@@ -27,7 +28,11 @@ class CallbackEngine:
     def __init__(self, store: Store, clock: Clock, ids: Ids, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self.registrations = Registrations(store, clock, ids)
+        # Where callbacks may go: checked at registration and, after name resolution, at sending.
+        self.destinations = DestinationPolicy.build(
+            settings.host, _entries(settings.callback_allow), _entries(settings.callback_deny)
+        )  # ValueError names a bad entry
+        self.registrations = Registrations(store, clock, ids, self.destinations)
         self.outbox = Outbox(store, clock, ids, self.registrations, settings.delivery_log_cap)
         self.events = CallbackEvents(store, clock, ids, self.registrations, self.outbox)
         self.policy = RetryPolicy.build(
@@ -44,6 +49,7 @@ class CallbackEngine:
             self.policy,
             self.chaos,
             concurrency=settings.delivery_concurrency,
+            destinations=self.destinations,
             ssl=client_ssl(settings.callback_ca_file, settings.callback_insecure),  # ValueError: bad file
         )
         self.apply_shortcut()
@@ -76,3 +82,7 @@ class CallbackEngine:
 
     def replay_failed(self, filters: Filters) -> list[int]:
         return self.outbox.replay(failed_since(self.store, filters))
+
+
+def _entries(text: str | None) -> list[str]:
+    return [e.strip() for e in (text or "").split(",") if e.strip()]

@@ -13,6 +13,7 @@ from typing import Any
 
 from catapult_sim.core import repo
 from catapult_sim.core.callbacks import specs
+from catapult_sim.core.callbacks.destinations import Denied, DestinationPolicy
 from catapult_sim.core.clock import Clock, stamp, wire
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.store import DomainEvent, Store, Tx, dumps, loads
@@ -103,10 +104,11 @@ def render(reg: Registration) -> dict[str, Any]:
 class Registrations:
     """The callback registrations of every company, over the store."""
 
-    def __init__(self, store: Store, clock: Clock, ids: Ids) -> None:
+    def __init__(self, store: Store, clock: Clock, ids: Ids, destinations: DestinationPolicy | None = None) -> None:
         self.store = store
         self.clock = clock
         self.ids = ids
+        self.destinations = destinations  # None: any URL (a Registrations made without the engine)
         store.migrate(DDL)
         store.company_tables.append("callbacks")
         # Every state change asks which registrations it feeds; most companies have none or a few.
@@ -215,6 +217,11 @@ class Registrations:
     # -- helpers -------------------------------------------------------------------------------
 
     def _check(self, tx: Tx, company: str, spec: specs.Spec, start: str, exclude: str | None) -> None:
+        if self.destinations is not None:
+            try:
+                self.destinations.check_url(spec.url)
+            except Denied as exc:
+                raise Unprocessable(str(exc), code=Code.DESTINATION_DENIED) from None
         self._check_selector(tx, company, spec)
         end = spec.end_date
         if end is not None and end <= start:
