@@ -96,7 +96,7 @@ def _deliveries(c: TestClient, rx: Receiver) -> None:
     c.get(S + "/deliveries", params={"status": "delivered", "type": "person_added"})
     first = listed[-1]["id"]
     c.get(f"{S}/deliveries/{first}")
-    c.post(f"{S}/deliveries/{first}/replay")
+    c.post(f"{S}/deliveries/{first}/replay", json={})
     c.post(S + "/deliveries/replay-failed", json={"company": "demo"})
     c.get(S + "/deliveries/attempts", params={"after": "0", "limit": "5"})
     c.get(S + "/destinations")

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from catapult_sim.cli.remote import DEFAULT_URL, _request
+from catapult_sim.cli.remote import DEFAULT_URL, _request, control_headers
 from catapult_sim.core.callbacks.specs import CALLBACK_TYPES
 from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
 
@@ -136,7 +136,7 @@ def _filter_values(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def _get(a: argparse.Namespace, path: str, params: dict[str, Any]) -> Any:
-    with httpx.Client(base_url=a.url.rstrip("/"), timeout=10.0) as client:
+    with httpx.Client(base_url=a.url.rstrip("/"), timeout=10.0, headers=control_headers()) as client:
         resp = client.get(path, params=params)
     resp.raise_for_status()
     return resp.json()

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from catapult_sim.cli.remote import DEFAULT_URL, _request
+from catapult_sim.cli.remote import DEFAULT_URL, _request, control_headers
 from catapult_sim.surface.faultspec import KINDS
 from catapult_sim.surface.ratelimit import VIBES_LIMIT
 
@@ -100,7 +100,7 @@ def _verify(a: argparse.Namespace) -> int:
         print(f"catapult-sim: {exc}", file=sys.stderr)
         return 2
     try:
-        with httpx.Client(base_url=a.url.rstrip("/"), timeout=10.0) as client:
+        with httpx.Client(base_url=a.url.rstrip("/"), timeout=10.0, headers=control_headers()) as client:
             resp = client.post("/_sim/journal/verify", json=body)
     except httpx.HTTPError as exc:
         print(f"catapult-sim: cannot reach {a.url}: {exc}", file=sys.stderr)

@@ -37,6 +37,12 @@ def _helpful(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Argum
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="catapult-sim", description=__doc__)
+    parser.add_argument(
+        "--control-token",
+        action=_TokenToEnv,
+        metavar="TOKEN",
+        help="the simulator's control token, sent as Authorization: Bearer (env CATAPULT_SIM_CONTROL_TOKEN)",
+    )
     sub = parser.add_subparsers(metavar="COMMAND")
     _serve_parser(sub)
     from catapult_sim.cli.remote import add_control_commands
@@ -58,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_receiver_command(sub)
     return parser
+
+
+class _TokenToEnv(argparse.Action):
+    """``catapult-sim --control-token T COMMAND``: every client call of the process sends it, and a
+    ``serve`` started this way requires it (the same variable as its own environment setting)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: str | None = None) -> None:
+        os.environ["CATAPULT_SIM_CONTROL_TOKEN"] = str(values)
 
 
 def _serve_parser(sub: Any) -> None:

@@ -13,13 +13,25 @@ import httpx
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
+TOKEN_ENV = "CATAPULT_SIM_CONTROL_TOKEN"
+
+
+def control_headers() -> dict[str, str]:
+    """``Authorization: Bearer`` with the control token, when one is set (``--control-token`` or the
+    environment variable): every CLI call to /_sim sends it."""
+    token = os.environ.get(TOKEN_ENV)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def _client(args: argparse.Namespace) -> httpx.Client:
-    return httpx.Client(base_url=args.url.rstrip("/"), timeout=10.0)
+    return httpx.Client(base_url=args.url.rstrip("/"), timeout=10.0, headers=control_headers())
 
 
 def _request(args: argparse.Namespace, method: str, path: str, body: Any = None, params: Any = None) -> int:
     try:
         with _client(args) as client:
+            if body is None and method == "POST":
+                body = {}  # control POSTs take a JSON body, empty when there is nothing to say
             resp = client.request(method, path, json=body, params=params)
     except httpx.HTTPError as exc:
         print(f"catapult-sim: cannot reach {args.url}: {exc}", file=sys.stderr)

@@ -26,7 +26,7 @@ async def health(request: Request) -> Response:
 async def reset(request: Request) -> Response:
     """Reset every company (or the one named in the body) to its seed; ``seed`` reseeds the ids."""
     sim = sim_of(request)
-    data = await body(request, "sim-reset-request", required=False)
+    data = await body(request, "sim-reset-request")  # required: a bare POST changes nothing
     seed = data.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise BadRequest("seed must be an integer", code=Code.INVALID)
@@ -38,6 +38,7 @@ async def reset(request: Request) -> Response:
 
 async def reset_company(request: Request) -> Response:
     sim, key = company(request)
+    await body(request, "sim-empty-request")  # required: a bare POST changes nothing
     return json_response({"reset": sim.reset(key)})
 
 

@@ -41,6 +41,7 @@ async def show_delivery(request: Request) -> Response:
 async def replay_delivery(request: Request) -> Response:
     """Send a delivery again as a new one (same body and event_id); 201 with the new delivery."""
     sim = sim_of(request)
+    await body(request, "sim-empty-request")  # required: a bare POST changes nothing
     ids = sim.callbacks.replay([_delivery_id(request)])
     if not ids:
         raise NotFound("no such delivery (it may have been pruned from the log)")
@@ -50,7 +51,7 @@ async def replay_delivery(request: Request) -> Response:
 async def replay_failed(request: Request) -> Response:
     """Replay every failed delivery matching the body's filters (``since`` counts from creation)."""
     sim = sim_of(request)
-    data = await body(request, "sim-replay-failed-request", required=False)
+    data = await body(request, "sim-replay-failed-request")  # required: a bare POST changes nothing
     ids = sim.callbacks.replay_failed(filters_from(data))
     return json_response({"replayed": ids, "count": len(ids)})
 

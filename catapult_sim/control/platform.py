@@ -95,6 +95,7 @@ async def disconnect(request: Request) -> Response:
 async def archive_list(request: Request) -> Response:
     """Archive a list: every subscriber is opted out with list_archived."""
     sim, key = company(request)
+    await body(request, "sim-empty-request")  # required: a bare POST changes nothing
     list_id = request.path_params["list_id"]
     with sim.store.transaction() as tx:
         ended = sim.db.subs.archive_list(tx, key, list_id)

@@ -140,6 +140,7 @@ class Companies:
             with self.store.transaction() as tx:
                 self.store.touch()
                 for k in keys:
+                    repo.keep_person_id_floor(tx, k)  # ids go on past a reset
                     for table in self.store.company_tables:
                         _clear(tx, table, k)
                     row = tx.one("SELECT config FROM companies WHERE key=?", (k,))
@@ -153,6 +154,7 @@ class Companies:
         with self.store.read():  # the store's lock until told
             with self.store.transaction() as tx:
                 self.store.touch()
+                repo.keep_person_id_floor(tx)  # ids go on past a reset
                 for table in (*self.store.company_tables, "companies"):
                     tx.run(f"DELETE FROM {table}")
             self._cache.clear()

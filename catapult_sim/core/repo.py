@@ -65,6 +65,16 @@ def next_person_id(tx: Tx, company: str) -> int:
     return int(row["n"])
 
 
+def keep_person_id_floor(tx: Tx, company: str | None = None) -> None:
+    """Remember the highest person_id of ``company`` (or of every company) before its persons go."""
+    where, params = ("company=?", (company,)) if company is not None else ("1", ())
+    tx.run(
+        "INSERT INTO person_id_floor (company, last) SELECT company, MAX(person_id) FROM persons"
+        f" WHERE {where} GROUP BY company ON CONFLICT (company) DO UPDATE SET last=MAX(last, excluded.last)",
+        params,
+    )
+
+
 _PERSON_COLUMNS = (
     "company",
     "person_key",

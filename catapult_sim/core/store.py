@@ -69,13 +69,11 @@ CREATE TABLE IF NOT EXISTS events (
   occurred_at TEXT NOT NULL, data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_company ON events (company, id);
--- The highest person_id a company ever had, kept when its persons are deleted (a reset), so that a
--- person_id is never handed out twice in the life of a database file.
+-- The highest person_id a company ever had, kept before its persons are deleted (a reset), so that
+-- a person_id is never handed out twice in the life of a database file (repo.keep_person_id_floor;
+-- not a trigger: one would cost SQLite's truncate optimization on a reset).
 CREATE TABLE IF NOT EXISTS person_id_floor (company TEXT PRIMARY KEY, last INTEGER NOT NULL);
-CREATE TRIGGER IF NOT EXISTS persons_keep_floor AFTER DELETE ON persons BEGIN
-  INSERT INTO person_id_floor (company, last) VALUES (OLD.company, OLD.person_id)
-    ON CONFLICT (company) DO UPDATE SET last = MAX(last, excluded.last);
-END;
+DROP TRIGGER IF EXISTS persons_keep_floor;
 """
 
 # Tables holding one company's data (in the order they are cleared on reset).

@@ -17,6 +17,7 @@ the simulator elsewhere.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 from typing import TYPE_CHECKING, Any
@@ -69,7 +70,9 @@ def resolver(policy: DestinationPolicy | None) -> aiohttp.abc.AbstractResolver |
             try:
                 checked.check_resolved(host, port, [str(info["host"]) for info in found])
             except Denied as exc:
-                raise OSError(PREFIX + str(exc)) from None  # aiohttp: a failed connection, never a request
+                raise OSError(
+                    errno.EACCES, PREFIX + str(exc)
+                ) from None  # aiohttp: a failed connection, never a request
             return found
 
         async def close(self) -> None:

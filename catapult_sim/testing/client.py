@@ -11,6 +11,7 @@ save typing in Python tests::
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
@@ -81,19 +82,33 @@ class SimError(AssertionError):
     """A control call that did not succeed; the message holds the simulator's answer."""
 
 
+TOKEN_ENV = "CATAPULT_SIM_CONTROL_TOKEN"  # the simulator's --control-token, for the control API
+
+
 class SimClient:
     """The /_sim control API of a running simulator, for one company."""
 
     def __init__(
-        self, base_url: str, company: str = "demo", *, timeout: float = 10.0, http: httpx.Client | None = None
+        self,
+        base_url: str,
+        company: str = "demo",
+        *,
+        timeout: float = 10.0,
+        http: httpx.Client | None = None,
+        control_token: str | None = None,
     ) -> None:
-        """``http``: a shared ``httpx.Client`` with ``base_url`` set (not closed by :meth:`close`)."""
+        """``http``: a shared ``httpx.Client`` with ``base_url`` set (not closed by :meth:`close`).
+        ``control_token``: the simulator's ``--control-token`` (default: ``CATAPULT_SIM_CONTROL_TOKEN``)."""
+        token = control_token or os.environ.get(TOKEN_ENV)
+        self._control = {"Authorization": f"Bearer {token}"} if token else {}
         self.company = company
         self._owns_http = http is None
         self.http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
 
     def _call(self, method: str, path: str, body: Any = None, params: Any = None) -> Any:
-        resp = self.http.request(method, path, json=body, params=params)
+        if body is None and method == "POST":
+            body = {}  # control POSTs take a JSON body, empty when there is nothing to say
+        resp = self.http.request(method, path, json=body, params=params, headers=self._control)
         if not resp.is_success:
             raise SimError(f"{method} {path} answered {resp.status_code}: {resp.text}")
         return resp.json()

@@ -100,7 +100,9 @@ def catapult_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     config = request.config
     preset = config.getoption("--catapult-retry-preset") or str(config.getini("catapult_retry_preset"))
     try:
-        app = create_app(Settings(retry_preset=preset, seed_file=_seed_file(config)))
+        # CATAPULT_SIM_CONTROL_TOKEN: the simulator requires it, and the kit's control client sends it.
+        token = os.environ.get("CATAPULT_SIM_CONTROL_TOKEN") or None
+        app = create_app(Settings(retry_preset=preset, seed_file=_seed_file(config), control_token=token))
     except ValueError as exc:  # a bad preset or seed file: say so once, without a traceback
         pytest.fail(f"catapult-sim could not start: {exc}", pytrace=False)
     with serve_in_thread(app) as server:

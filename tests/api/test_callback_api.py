@@ -237,7 +237,7 @@ def test_callback_url_registrations_come_back_after_a_reset() -> None:
         assert len(before) == 16 and {r["destination"]["url"] for r in before} == {"http://crm.test/hook"}
         client.delete(before[0]["url"])
         assert len(registrations(client)) == 15
-        assert client.post("/_sim/reset").status_code == 200
+        assert client.post("/_sim/reset", json={}).status_code == 200
         assert len(registrations(client)) == 16
 
 
@@ -261,7 +261,7 @@ def test_matching_follows_every_change_to_the_registrations(client: TestClient, 
     assert targets() == []
     assert client.post(CB, json=body("person_added", url="https://crm.example.com/c")).status_code == 201
     assert targets() == ["https://crm.example.com/c"]
-    assert client.post("/_sim/companies/demo/reset").status_code == 200
+    assert client.post("/_sim/companies/demo/reset", json={}).status_code == 200
     assert targets() == []
     # A registration written inside a transaction that rolls back never shows.
     with pytest.raises(RuntimeError), sim.store.transaction() as tx:

@@ -32,7 +32,7 @@ def add(client: TestClient, mdn: str, **more: Any) -> Any:
 
 @pytest.mark.parametrize(
     "number",
-    ["12345678901234567890123", "-9223372036854775809", "18446744073709551616", "1e400", "0.1", "-0"],
+    ["12345678901234567890123", "-9223372036854775809", "18446744073709551616", "1e300", "0.1", "-0"],
 )
 def test_numbers_in_a_body_keep_the_standard_parsers_value(client: TestClient, number: str) -> None:
     """Integers past 64 bits stay exact (orjson would make them floats); the rest parse the same."""
@@ -50,11 +50,8 @@ def test_a_repeated_key_keeps_its_last_value_and_escapes_decode(client: TestClie
 
 
 def test_a_body_orjson_refuses_is_still_read_as_the_standard_parser_reads_it(client: TestClient) -> None:
-    """A UTF-16 body and a long integer are JSON the standard parser reads exactly; orjson does not."""
-    body = json.dumps({"mobile_phone": {"mdn": "2135550104"}}).encode("utf-16")
-    r = client.post(P, content=body, headers={"Content-Type": "application/json"})
-    assert r.status_code == 201
-    assert r.json()["mobile_phone"] == {"mdn": "2135550104"}
+    """A long integer is JSON the standard parser reads exactly; orjson does not. (A UTF-16 body is
+    refused: JSON travels in UTF-8, tests/api/test_http_bad_input.py.)"""
     raw = '{"mobile_phone":{"mdn":"2135550103"},"custom_fields":{"first_name":123456789012345678901234567890}}'
     r = client.post(P, content=raw, headers={"Content-Type": "application/json"})
     assert r.status_code == 201, r.text
@@ -129,7 +126,7 @@ def test_person_copy_is_a_shallow_copy_of_every_field() -> None:
 
 def test_person_ids_follow_on_after_a_reset(client: TestClient) -> None:
     assert [add(client, f"213555020{i}").json()["person_id"] for i in range(3)] == ["1", "2", "3"]
-    assert client.post("/_sim/companies/demo/reset").status_code == 200
+    assert client.post("/_sim/companies/demo/reset", json={}).status_code == 200
     # A person_id is never handed out twice in the life of a store, a reset included.
     assert add(client, "2135550210").json()["person_id"] == "4"
     assert add(client, "2135550211").json()["person_id"] == "5"

@@ -114,7 +114,7 @@ def test_companies_are_isolated(client: TestClient) -> None:
 def test_reset_of_one_company_keeps_the_others(client: TestClient) -> None:
     client.post("/companies/job-a/mobiledb/persons", json={"external_person_id": "CRM-1"})
     client.post("/companies/job-b/mobiledb/persons", json={"external_person_id": "CRM-1"})
-    client.post("/_sim/companies/job-a/reset")
+    client.post("/_sim/companies/job-a/reset", json={})
     assert client.get("/_sim/companies/job-a/state").json()["persons"] == []
     assert len(client.get("/_sim/companies/job-b/state").json()["persons"]) == 1
 

@@ -50,7 +50,7 @@ def test_a_shadowed_method_is_a_405_naming_the_allowed_ones(
 
 def test_the_paths_still_answer_their_own_methods(client: TestClient) -> None:
     assert client.post("/_sim/journal/verify", json={"times": 0}).json()["ok"] is True
-    assert client.post("/_sim/deliveries/replay-failed").json() == {"replayed": [], "count": 0}
+    assert client.post("/_sim/deliveries/replay-failed", json={}).json() == {"replayed": [], "count": 0}
     client.post("/companies/demo/mobiledb/persons", json={"mobile_phone": {"mdn": "2135551234"}})
     assert client.get("/_sim/journal/1").json()["id"] == 1
     assert client.get("/_sim/journal/count").json()["count"] == 1

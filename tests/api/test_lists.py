@@ -43,7 +43,7 @@ def test_get_list(client: TestClient) -> None:
 
 
 def test_archived_list_is_gone_from_the_list_endpoints(client: TestClient) -> None:
-    assert client.post(f"{SIM}/lists/1003/archive").status_code == 200
+    assert client.post(f"{SIM}/lists/1003/archive", json={}).status_code == 200
     assert [x["id"] for x in client.get(L).json()] == ["1001", "1002"]
     assert client.get(f"{L}/1003").status_code == 404
 

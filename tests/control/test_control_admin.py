@@ -38,7 +38,7 @@ def test_health(client: TestClient) -> None:
 def test_reset_all(client: TestClient) -> None:
     add(client)
     add(client, "job-a")
-    r = client.post(f"{S}/reset")
+    r = client.post(f"{S}/reset", json={})
     assert r.status_code == 200 and r.json()["reset"] == ["demo"]
     assert persons(client) == []
     assert [c["key"] for c in client.get(f"{S}/companies").json()] == ["demo"]  # provisioned ones go
@@ -49,15 +49,15 @@ def test_reset_all(client: TestClient) -> None:
 def test_reset_one_company(client: TestClient, how: str) -> None:
     add(client)
     kept = add(client, "job-a")
-    r = client.post(f"{S}/reset", json={"company": "demo"}) if how == "body" else client.post(f"{SC}/reset")
+    r = client.post(f"{S}/reset", json={"company": "demo"}) if how == "body" else client.post(f"{SC}/reset", json={})
     assert r.json()["reset"] == ["demo"]
     assert persons(client) == [] and persons(client, "job-a") == [kept["person_key"]]
     assert client.get(f"{SC}/events").json() == []
 
 
 def test_reset_clears_archives_and_blocks(client: TestClient) -> None:
-    client.post(f"{SC}/lists/1003/archive")
-    client.post(f"{SC}/reset")
+    client.post(f"{SC}/lists/1003/archive", json={})
+    client.post(f"{SC}/reset", json={})
     assert client.get("/companies/demo/mobiledb/subscription_lists/1003").status_code == 200
 
 

@@ -40,9 +40,9 @@ def test_a_fresh_store_is_reproducible_and_a_reopened_one_continues(tmp_path: Pa
 
 def test_person_ids_go_on_past_a_reset(client: TestClient) -> None:
     first = _add(client, "A")["person_id"]
-    assert client.post("/_sim/reset").status_code == 200
+    assert client.post("/_sim/reset", json={}).status_code == 200
     assert int(_add(client, "B")["person_id"]) > int(first)
-    assert client.post("/_sim/companies/demo/reset").status_code == 200
+    assert client.post("/_sim/companies/demo/reset", json={}).status_code == 200
     assert int(_add(client, "C")["person_id"]) > int(first) + 1
 
 

@@ -108,7 +108,7 @@ def test_reordering_shuffles_a_window_in_a_seeded_order(client: TestClient, rece
         client.post("/_sim/companies/demo/opt-in", json={"mdn": f"+1213555000{n}", "list_id": "1001"})
     hook(client, receiver.url(), "subscription_removed", list_id="1001")
     state = chaos(client, reorder_window=5)
-    client.post("/_sim/companies/demo/lists/1001/archive")  # five removals in one transaction
+    client.post("/_sim/companies/demo/lists/1001/archive", json={})  # five removals in one transaction
     got = receiver.wait_for(5)
     arrived = [int(r.headers["X-Catapult-Sim-Delivery-Id"]) for r in got]
     expected = Chaos(state["seed"]).reorder(receiver.url(), [1, 2, 3, 4, 5])

@@ -228,7 +228,7 @@ def test_a_reset_clears_registrations_deliveries_and_url_health(client: TestClie
         person(client, f"P{n}")
         wait(client, attempts(1), n)
     assert client.get("/_sim/destinations").json()["destinations"][receiver.url()]["downed"]
-    assert client.post("/_sim/reset").status_code == 200
+    assert client.post("/_sim/reset", json={}).status_code == 200
     assert deliveries(client) == [] and client.get("/companies/demo/config/callbacks").json() == []
     health = client.get("/_sim/destinations").json()["destinations"].get(receiver.url(), {})
     assert not health.get("downed") and not health.get("consecutive_failures")
@@ -243,7 +243,7 @@ def test_replay_one_sends_the_same_body_as_a_new_delivery(client: TestClient, re
     hook(client, receiver.url())
     person(client)
     original = wait(client, lambda d: d["state"] == "delivered")
-    r = client.post("/_sim/deliveries/1/replay")
+    r = client.post("/_sim/deliveries/1/replay", json={})
     assert r.status_code == 201
     assert r.json()["replay_of"] == 1 and r.json()["event_id"] == original["event_id"]
     again = wait(client, lambda d: d["state"] == "delivered", r.json()["id"])
@@ -251,7 +251,7 @@ def test_replay_one_sends_the_same_body_as_a_new_delivery(client: TestClient, re
     assert first.json == second.json  # same event_id, delivery_attempt "1" again
     assert second.headers["X-Catapult-Sim-Replay-Of"] == "1"
     assert again["attempts"] == 1
-    assert client.post("/_sim/deliveries/999/replay").status_code == 404
+    assert client.post("/_sim/deliveries/999/replay", json={}).status_code == 404
     assert client.get("/_sim/deliveries/abc").status_code == 404
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
-from catapult_sim.testing.client import CatapultClient, SimClient
+from catapult_sim.testing.client import TOKEN_ENV, CatapultClient, SimClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,9 @@ class Target:
 
 def _is_simulator(url: str) -> bool:
     try:
-        resp = httpx.get(url.rstrip("/") + "/_sim/health", timeout=5.0)
+        token = os.environ.get(TOKEN_ENV)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        resp = httpx.get(url.rstrip("/") + "/_sim/health", timeout=5.0, headers=headers)
         return resp.status_code == 200 and resp.json().get("status") == "ok"
     except (httpx.HTTPError, ValueError):
         return False

@@ -107,7 +107,7 @@ def _opt_out(client: TestClient, cause: str, key: str) -> None:
     elif cause == "disconnect":
         r = client.post(f"{SIM}/disconnect", json={"mdn": MDN})
     elif cause == "archive":
-        r = client.post(f"{SIM}/lists/1001/archive")
+        r = client.post(f"{SIM}/lists/1001/archive", json={})
     else:
         r = client.post(f"{SIM}/opt-out", json={"mdn": MDN, "list_id": "1001", "reason": cause})
     assert r.status_code == 200, r.text
