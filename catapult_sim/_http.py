@@ -307,8 +307,11 @@ def bool_query(raw: str | None, name: str, default: bool) -> bool:
 
 # -- the control token -------------------------------------------------------------------------------
 
-CATAPULT_PREFIX = "/companies/"
-OPENAPI_PATH = "/openapi.json"
+# Not guarded here: the Catapult API (its own Basic credentials), the OpenAPI document (its control
+# part needs the token: routes.openapi_json), and the inspector, which checks the token itself
+# (catapult_sim/ui/guard.py: Bearer, or a login cookie for browsers) and redirects / to itself.
+OPEN_PREFIXES = ("/companies/", "/_sim/ui/")
+OPEN_PATHS = ("/openapi.json", "/_sim/ui", "")
 
 
 def control_refusal(headers: list[tuple[bytes, bytes]], token: str | None) -> str | None:
@@ -354,7 +357,7 @@ class AccessGuard:
                 if _is_address(server[0]):  # the TestClient's "testserver" is not one
                     self.destinations.listening(server[0], int(server[1]))
             path = scope["path"]
-            if self.token and not path.startswith(CATAPULT_PREFIX) and path.rstrip("/") != OPENAPI_PATH:
+            if self.token and not path.startswith(OPEN_PREFIXES) and path.rstrip("/") not in OPEN_PATHS:
                 refused = control_refusal(scope["headers"], self.token)
                 if refused is not None:
                     err = Unauthorized(refused, code=Code.CONTROL_TOKEN_REQUIRED)

@@ -24,7 +24,9 @@ TEMPLATE = {"Authorization": basic("ci-user", "ci-secret")}
 @pytest.fixture
 def settings() -> Settings:
     # A manual clock inside the AcmeHoliday window's year, before the window opens.
-    return Settings(seed_file=str(EXAMPLE), clock="manual", start_time="2030-06-01T00:00:00Z", random_seed=7)
+    return Settings(
+        seed_file=str(EXAMPLE), clock="manual", start_time="2030-06-01T00:00:00Z", random_seed=7, auto_companies=True
+    )
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def _platform(c: TestClient, hook: str) -> None:
     assert c.post(SC + "/sms/reply", json={"mdn": "+12135551234", "text": "STOP"}).status_code == 200
     assert c.post(SC + "/disconnect", json={"mdn": "2135550002"}).status_code == 200
     c.post(SC + "/opt-in", json={"mdn": "2135550003", "list_id": "1001"})
-    assert c.post(SC + "/lists/1001/archive").status_code == 200
+    assert c.post(SC + "/lists/1001/archive", json={}).status_code == 200
     c.post(SC + "/sms/keyword", json={"mdn": "2135550004", "keyword": "PROMO"})
     assert c.post(SC + "/participants/DemoDOI1/expire", json={"mdn": "2135550004"}).status_code == 200
     c.get(SC + "/person", params={"mdn": "2135551234"})
@@ -104,7 +104,7 @@ def _deliveries(c: TestClient, rx: Receiver) -> None:
     c.post(S + "/chaos", json={"destination": rx.url("/elsewhere"), "reorder_window": 3})
     c.get(S + "/chaos")
     c.delete(S + "/chaos")
-    assert c.post(SC + "/reset").status_code == 200
+    assert c.post(SC + "/reset", json={}).status_code == 200
     assert c.post(S + "/reset", json={"seed": 7}).status_code == 200
 
 

@@ -45,7 +45,30 @@ async def body(request: Request, schema: str, *, required: bool = True) -> dict[
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise Unprocessable(problems=[Problem(Code.UNKNOWN_FIELD, f"{k} is not a known field") for k in unknown])
+    nulls = sorted(k for k, v in data.items() if v is None and k not in nullable_of(schema))
+    if nulls:  # the schema says what a field holds; null is not "left out" unless it says so
+        raise Unprocessable(problems=[Problem(Code.INVALID, f"{k} must not be null (leave it out)") for k in nulls])
     return data
+
+
+@cache
+def nullable_of(schema: str) -> frozenset[str]:
+    """The fields of a control body whose schema allows ``null``."""
+    return frozenset(k for k, prop in schemas.schema(schema)["properties"].items() if _allows_null(prop))
+
+
+def _allows_null(prop: Any) -> bool:
+    if not isinstance(prop, dict):
+        return True  # ``true``: anything
+    kinds = prop.get("type")
+    if kinds is not None:
+        return kinds == "null" or (isinstance(kinds, list) and "null" in kinds)
+    if "const" in prop or "enum" in prop:
+        return None in prop.get("enum", [prop.get("const")])
+    alternatives = prop.get("anyOf") or prop.get("oneOf")
+    if alternatives:
+        return any(_allows_null(a) for a in alternatives)
+    return "$ref" not in prop  # a reference names a shape (never null here); no constraint: anything
 
 
 def company(request: Request) -> tuple[Simulator, str]:

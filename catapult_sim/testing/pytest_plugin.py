@@ -102,7 +102,9 @@ def catapult_server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     try:
         # CATAPULT_SIM_CONTROL_TOKEN: the simulator requires it, and the kit's control client sends it.
         token = os.environ.get("CATAPULT_SIM_CONTROL_TOKEN") or None
-        app = create_app(Settings(retry_preset=preset, seed_file=_seed_file(config), control_token=token))
+        # auto_companies: every test gets a company of its own, made on first use, seed file or not.
+        settings = Settings(retry_preset=preset, seed_file=_seed_file(config), control_token=token, auto_companies=True)
+        app = create_app(settings)
     except ValueError as exc:  # a bad preset or seed file: say so once, without a traceback
         pytest.fail(f"catapult-sim could not start: {exc}", pytrace=False)
     with serve_in_thread(app) as server:

@@ -30,6 +30,8 @@ async def call(
     body: dict[str, Any] | None = None,
 ) -> tuple[int, Any]:
     """Run ``endpoint`` as if a client had called it; returns (status, decoded JSON answer)."""
+    if body is None and method == "POST":
+        body = {}  # control POSTs that change state take a JSON body
     payload = jsonio.dumps_bytes(body) if body is not None else b""
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     scope = {

@@ -27,7 +27,7 @@ def settings(tmp_path: Path) -> Settings:
     seed = tmp_path / "seed.json"
     companies = [{"key": "demo"}, {"key": "acme", "username": "acme-user", "password": "acme-pass"}]
     seed.write_text(json.dumps({"companies": companies}))
-    return Settings(random_seed=3, seed_file=str(seed))
+    return Settings(random_seed=3, seed_file=str(seed), auto_companies=True)  # unknown keys made on first use
 
 
 def assert_401(resp: object) -> None:

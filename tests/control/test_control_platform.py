@@ -193,7 +193,7 @@ def snapshot(client: TestClient) -> Any:
         ("/disconnect", {}, 400),
         ("/disconnect", {"external_person_id": "CRM-404"}, 404),
         ("/disconnect", {"mdn": MDN, "list_id": "1001"}, 422),
-        ("/lists/9999/archive", None, 404),
+        ("/lists/9999/archive", {}, 404),
         ("/participants/DemoDOI1/frob", {"mdn": MDN}, 404),
         ("/participants/Nope/confirm", {"mdn": MDN}, 404),
         ("/participants/DemoDOI2/confirm", {"mdn": MDN}, 400),

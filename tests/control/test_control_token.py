@@ -27,7 +27,7 @@ def guarded() -> TestClient:
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", "/_sim/health"), ("POST", "/_sim/faults"), ("POST", "/_sim/reset"), ("GET", "/_sim/companies/demo/state"),
-     ("GET", "/"), ("GET", "/ui"), ("GET", "/_sim/nowhere")],
+     ("GET", "/ui"), ("GET", "/docs"), ("GET", "/_sim/nowhere")],
 )  # fmt: skip
 def test_control_and_pages_need_the_token(guarded: TestClient, method: str, path: str) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
@@ -35,6 +35,12 @@ def test_control_and_pages_need_the_token(guarded: TestClient, method: str, path
         assert r.status_code == 401 and r.json()["errors"][0]["code"] == 11, (path, headers)
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
     assert guarded.get("/_sim/faults", headers=BEARER).json()["faults"] == []  # nothing got through
+
+
+def test_the_inspector_checks_the_token_itself(guarded: TestClient) -> None:
+    r = guarded.get("/_sim/ui/", headers={"accept": "application/json"}, follow_redirects=False)
+    assert r.status_code in (303, 401)  # its own guard: a login page for browsers, 401 otherwise
+    assert guarded.get("/_sim/ui/", headers=BEARER).status_code == 200
 
 
 def test_with_the_token_control_works(guarded: TestClient) -> None:

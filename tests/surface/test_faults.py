@@ -221,7 +221,7 @@ def _seed_file(tmp_path: Path, faults: Any) -> str:
 
 def test_rules_load_from_the_seed_file(tmp_path: Path) -> None:
     seed = _seed_file(tmp_path, [{"company": "acme", "method": "POST", "path": "/mobiledb/persons", "status": 503}])
-    app = create_app(Settings(seed_file=seed, random_seed=1))
+    app = create_app(Settings(seed_file=seed, random_seed=1, auto_companies=True))
     with TestClient(app, headers=AUTH) as client:
         assert add_person(client, "acme").status_code == 503
         assert add_person(client, "demo").status_code == 201
