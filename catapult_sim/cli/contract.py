@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 
-def add_contract_command(sub: Any) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser(
         "contract",
         help="check a Catapult implementation against the documented behaviour",

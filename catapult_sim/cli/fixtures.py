@@ -18,7 +18,7 @@ from typing import IO, Any
 PROGRESS_MIN = 1000  # the progress bar shows from this many payloads on (on a terminal)
 
 
-def add_fixture_commands(sub: Any) -> None:
+def register(sub: Any) -> None:
     """Register ``openapi`` and ``fixtures`` on the ``catapult-sim`` parser."""
     p = sub.add_parser("openapi", help="print or write the OpenAPI 3.1 document")
     p.add_argument("--out", help="file to write (default: stdout)")

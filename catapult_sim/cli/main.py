@@ -3,152 +3,52 @@
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-DEFAULT_URL = "http://127.0.0.1:8080"
+from catapult_sim.cli.common import USAGE, Handler, Parser, UsageError, warn
+
+# The command families, one module each under catapult_sim/cli/ with a ``register(subparsers)``.
+# Adding a family is adding its module and its name here; the order is the order of --help.
+FAMILIES = ("serve", "control", "contract", "journal", "deliveries", "fixtures", "receiver")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
-    if handler is None:  # no command, or a command group without its subcommand: show that level's help
-        _helpful(parser, list(sys.argv[1:] if argv is None else argv)).print_help()
-        return 2
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        handler: Handler = args.handler
         return handler(args)
+    except UsageError as exc:
+        warn(str(exc))
+        return USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_left()
 
 
-def _helpful(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
-    """The parser of the deepest command named in ``argv`` (``deliveries`` for ``deliveries``)."""
-    for action in parser._subparsers._group_actions if parser._subparsers else []:
-        choices = getattr(action, "choices", None) or {}
-        for i, word in enumerate(argv):
-            if word in choices:
-                return _helpful(choices[word], argv[i + 1 :])
-    return parser
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="catapult-sim", description=__doc__)
-    sub = parser.add_subparsers(metavar="COMMAND")
-    _serve_parser(sub)
-    from catapult_sim.cli.remote import add_control_commands
-
-    add_control_commands(sub)
-    from catapult_sim.cli.contract import add_contract_command
-
-    add_contract_command(sub)
-    from catapult_sim.cli.journal import add_commands as add_test_control_commands
-
-    add_test_control_commands(sub)
-    from catapult_sim.cli.deliveries import add_delivery_commands
-
-    add_delivery_commands(sub)
-    from catapult_sim.cli.fixtures import add_fixture_commands
-
-    add_fixture_commands(sub)
-    from catapult_sim.cli.receiver import add_receiver_command
-
-    add_receiver_command(sub)
-    return parser
-
-
-def _serve_parser(sub: Any) -> None:
-    p = sub.add_parser("serve", help="run the simulator", description="Run the simulator (uvicorn).")
-    p.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
-    p.add_argument("--db", help="SQLite file to persist state in (default: in memory)")
-    p.add_argument("--seed-file", help="JSON seed file with companies, lists and campaigns")
-    p.add_argument(
-        "--strict-companies",
-        action="store_true",
-        default=None,
-        help="answer 401 for company keys that are not in the seed",
-    )
-    p.add_argument(
-        "--find-by-mdn",
-        dest="find_by_mdn_shape",
-        choices=["object", "array"],
-        help="shape of GET /mobiledb/persons?mdn= (default object)",
-    )
-    p.add_argument("--clock", choices=["system", "manual"], help="start with a manual clock")
-    p.add_argument("--start-time", help="ISO-8601 start time of a manual clock")
-    p.add_argument("--seed", dest="random_seed", type=int, help="random seed for ids (reproducible runs)")
-    p.add_argument("--max-body-bytes", type=int, help="largest accepted request body (default 1 MiB)")
-    p.add_argument("--log-level", help="uvicorn log level (default warning)")
-    p.add_argument("--access-log", action="store_true", default=None, help="log every request")
-    from catapult_sim.cli.journal import add_serve_options
-
-    add_serve_options(p)
-    from catapult_sim.cli.deliveries import add_serve_flags
-
-    add_serve_flags(p)
-    p.set_defaults(handler=_serve)
-
-
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from catapult_sim.app import create_app
-    from catapult_sim.core.dbfile import DatabaseUnavailable
-    from catapult_sim.core.seed import SeedError
-    from catapult_sim.settings import Settings
-
-    fields = ("host", "port", "db", "seed_file", "strict_companies", "find_by_mdn_shape", "clock",
-              "start_time", "random_seed", "max_body_bytes", "log_level", "access_log")  # fmt: skip
-    from catapult_sim.cli.deliveries import SERVE_FIELDS as CALLBACK_FIELDS
-    from catapult_sim.cli.journal import SERVE_FIELDS
-
-    try:
-        names = (*fields, *SERVE_FIELDS, *CALLBACK_FIELDS)
-        settings = Settings.from_env(os.environ, **{f: getattr(args, f) for f in names})
-        app = create_app(settings)
-    except (SeedError, ValueError, DatabaseUnavailable) as exc:
-        print(f"catapult-sim: {exc}", file=sys.stderr)
-        return 2
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.access_log,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        # An open inspector page keeps a live-feed response streaming; on Ctrl-C, wait this long
-        # for open requests, then end them, rather than until every page is closed.
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    _announce(server, settings)
-    server.run()
+def _reader_left() -> int:
+    """The reader of our output (``| head``) went away: stop quietly, as ``cat`` does."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail again
     return 0
 
 
-def _announce(server: Any, settings: Any) -> None:
-    """Print where the simulator listens once it does (the real port when --port 0)."""
-    original = server.startup
-
-    async def startup(sockets: Any = None) -> None:
-        await original(sockets=sockets)
-        for s in server.servers:
-            for sock in s.sockets:
-                host, port = sock.getsockname()[:2]
-                print(f"catapult-sim listening on http://{host}:{port}", flush=True)
-        print("demo company 'demo': Basic auth VibesUser / Password123", flush=True)
-
-    server.startup = startup
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="catapult-sim", description=__doc__)
+    parser.set_defaults(handler=lambda _: _usage(parser))
+    sub = parser.add_subparsers(metavar="COMMAND")
+    for family in FAMILIES:
+        importlib.import_module(f"catapult_sim.cli.{family}").register(sub)
+    return parser
 
 
-def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return USAGE
 
 
 if __name__ == "__main__":

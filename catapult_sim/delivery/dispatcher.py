@@ -212,6 +212,7 @@ class Dispatcher:
         self._dest[d.destination] = health
         record = record_of(number, "attempt", now_s, out, result, step.outcome, plan)
         self._remember(Recorded(d, record, step.state, next_at, health if health != before else None))
+        _log_attempt(d, number, result, step.outcome, next_at, before, health)
         if plan is not None and plan.duplicate and step.state == DELIVERED:
             await self._duplicate(d, out, number)
 
@@ -277,3 +278,25 @@ class Dispatcher:
                 "times_downed": dest.downed_count,
             }
         return {"running": self.running, "retry": self.policy.describe(), "destinations": out}
+
+
+def _log_attempt(
+    d: Delivery,
+    number: int,
+    result: sender.Result,
+    outcome: str,
+    next_at: str | None,
+    before: DestinationState,
+    health: DestinationState,
+) -> None:
+    """One line per failed attempt and per paused or recovered destination (``serve`` prints them)."""
+    if result.error is not None or not 200 <= (result.status or 0) < 300:
+        answer = result.error if result.error is not None else f"answered {result.status}"
+        retry = f", next attempt at {next_at}" if next_at else ""
+        what = f"delivery #{d.id} attempt {number} ({d.callback_type}) to {d.destination}"
+        log.info("%s failed: %s (%s)%s", what, answer, outcome, retry)
+    if health.downed_until is not None and health.downed_until != before.downed_until:
+        log.info("destination %s paused until %s after %s failures in a row", d.destination, health.downed_until,
+                 before.failures + 1)  # fmt: skip
+    elif before.downed_until is not None and health.downed_until is None:
+        log.info("destination %s recovered", d.destination)

@@ -1,0 +1,152 @@
+"""``catapult-sim serve``: run the simulator. Its flags are the Settings fields (catapult_sim/settings.py).
+
+Every mistake in a flag or a ``CATAPULT_SIM_*`` variable (a busy or impossible port, a missing
+directory, an unreadable seed file) is one line naming it, exit 2, before anything listens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from catapult_sim.cli.common import fail
+from catapult_sim.settings import SettingError, Settings, choices, env_name, field_type, flag_name, parse_value
+
+DESCRIPTION = "Run the simulator (uvicorn). Each flag can also be set by the environment variable shown."
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the simulator", description=DESCRIPTION)
+    groups: dict[str, Any] = {}
+    defaults = Settings()
+    for f in dataclasses.fields(Settings):
+        where = f.metadata.get("group", "server")
+        if where not in groups:
+            groups[where] = p.add_argument_group(where)
+        _add_flag(groups[where], f, getattr(defaults, f.name))
+    p.set_defaults(handler=serve)
+
+
+def _add_flag(g: Any, f: dataclasses.Field[Any], default: Any) -> None:
+    """One flag for one field: ``--<flag>``, its variable and default in the help, None when not given."""
+    meta = f.metadata
+    shown = "" if default is None or default is False else f"; default {default}"
+    options: dict[str, Any] = {"dest": f.name, "default": None, "help": f"{meta['help']} [env {env_name(f)}{shown}]"}
+    if field_type(f) is bool:
+        options["action"] = "store_const"
+        options["const"] = True
+    else:
+        options["type"] = _parser_of(f)
+        options["metavar"] = meta.get("metavar") or _metavar(f)
+        if meta.get("const") is not None:
+            options.update(nargs="?", const=meta["const"])
+    g.add_argument(f"--{flag_name(f)}", **options)
+
+
+def _metavar(f: dataclasses.Field[Any]) -> str:
+    allowed = choices(f)
+    return "{" + ",".join(allowed) + "}" if allowed else f.name.split("_")[-1].upper()
+
+
+def _parser_of(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        try:
+            return parse_value(f, raw)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = f.name  # argparse names the type in some messages
+    return parse
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """Defaults < environment < flags; a bad variable is a UsageError naming it."""
+    try:
+        return Settings.from_env(os.environ, **{f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)})
+    except SettingError as exc:
+        fail(str(exc))
+
+
+def serve(args: argparse.Namespace) -> int:
+    from catapult_sim.cli.banner import configure_logging
+
+    settings = settings_of(args)
+    app = _app(settings)
+    sock = _bind(settings)
+    configure_logging(settings.log_level)
+    _server(app, settings).run(sockets=[sock])
+    return 0
+
+
+def _app(settings: Settings) -> Any:
+    from catapult_sim.app import create_app
+    from catapult_sim.core.dbfile import DatabaseUnavailable
+    from catapult_sim.core.seed import SeedError
+
+    try:
+        return create_app(settings)
+    except SeedError as exc:
+        problems = "; ".join(exc.problems) if exc.problems else str(exc)
+        fail(f"--seed-file {settings.seed_file}: {problems}")
+    except DatabaseUnavailable as exc:  # the message names --db
+        fail(str(exc))
+    except ValueError as exc:  # a value that passed its own check but not the combination
+        fail(str(exc))
+
+
+def _bind(settings: Settings) -> socket.socket:
+    """Take the port before serving, so a busy one is one clear line (uvicorn would log and exit 1)."""
+    try:
+        infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as exc:
+        fail(f"--host {settings.host}: {exc}")
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        fail(f"--port {settings.port}: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+    sock.set_inheritable(True)
+    return sock
+
+
+def _server(app: Any, settings: Settings) -> Any:
+    import uvicorn
+
+    from catapult_sim.cli.banner import banner
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            """Print the banner once the app has started (the line tells a caller the real port)."""
+            await super().startup(sockets=sockets)
+            urls = [_url(sock.getsockname()) for s in self.servers for sock in s.sockets or ()]
+            for line in banner(urls, app.state.sim.seed):
+                print(line, flush=True)
+
+    # "auto": uvloop and httptools when installed (they are not on every platform), else asyncio/h11.
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+        loop="auto",
+        http="auto",
+        lifespan="on",
+        # An open inspector page keeps a live-feed response streaming; on Ctrl-C, wait this long
+        # for open requests, then end them, rather than until every page is closed.
+        timeout_graceful_shutdown=2,
+    )
+    return Server(config)
+
+
+def _url(address: Any) -> str:
+    host, port = address[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
