@@ -67,6 +67,14 @@ def _duration(value: str | None) -> None:
             raise ValueError(f"a duration looks like 250ms, 10s, 5m or 2h, not {value!r}") from None
 
 
+def _timeout(value: str | None) -> None:
+    from catapult_sim.core.clock import duration_seconds
+
+    _duration(value)
+    if value is not None and duration_seconds(value) <= 0:
+        raise ValueError(f"must be above zero, not {value!r}")
+
+
 def _schedule(value: str | None) -> None:
     for part in (value or "").split(","):
         if part.strip():
@@ -115,7 +123,7 @@ class Settings:
         None, "custom retry delays, e.g. 10s,1m,5m (overrides the preset)", group=CALLBACKS, check=_schedule
     )
     delivery_timeout: str | None = option(
-        None, "per-attempt timeout, e.g. 2s (default: the preset's)", group=CALLBACKS, check=_duration
+        None, "per-attempt timeout, e.g. 2s (default: the preset's)", group=CALLBACKS, check=_timeout
     )
     delivery_concurrency: int = option(
         16, "attempts in flight per destination", group=CALLBACKS, metavar="N", check=_at_least(1)

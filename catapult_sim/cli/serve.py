@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import os
 import socket
 from collections.abc import Callable
@@ -90,8 +91,10 @@ def _app(settings: Settings) -> Any:
     try:
         return create_app(settings)
     except SeedError as exc:
-        problems = "; ".join(exc.problems) if exc.problems else str(exc)
-        fail(f"--seed-file {settings.seed_file}: {problems}")
+        if not exc.problems:  # unreadable, or not JSON
+            fail(f"--seed-file {settings.seed_file}: {exc}")
+        count = f"{len(exc.problems)} problem{'s' if len(exc.problems) > 1 else ''}"
+        fail(f"--seed-file {settings.seed_file} has {count} (see docs/seed.md): " + "; ".join(exc.problems))
     except DatabaseUnavailable as exc:  # the message names --db
         fail(str(exc))
     except ValueError as exc:  # a value that passed its own check but not the combination
@@ -144,6 +147,8 @@ def _server(app: Any, settings: Settings) -> Any:
         # for open requests, then end them, rather than until every page is closed.
         timeout_graceful_shutdown=2,
     )
+    if settings.log_level == "info":  # uvicorn's start-up chatter says less than the banner
+        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     return Server(config)
 
 
