@@ -101,7 +101,7 @@ class Dispatcher:
     # -- being told about work (any thread) ----------------------------------------------------
 
     def notify(self, notices: list[Delivery]) -> None:
-        """New deliveries: called inside the writer's transaction, so they are taken after it ends."""
+        """New deliveries, just committed (any thread); taken on the dispatcher's loop."""
         self._call(self._accept, notices)
 
     def wake(self) -> None:
@@ -121,7 +121,7 @@ class Dispatcher:
             pass
 
     def _accept(self, notices: list[Delivery]) -> None:
-        """Take the new deliveries whose transaction committed."""
+        """Take the new deliveries that are still in the store (a reset may have cleared them since)."""
         for d in self.outbox.committed(notices):
             self._submit(d)
 
