@@ -8,9 +8,11 @@ percentiles, error and timeout rates and a verdict. Exit status: 0 passed, 1 a t
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +65,22 @@ def register(sub: Any) -> None:
 
 def load_receiver(args: argparse.Namespace) -> int:
     try:
-        _locustfile_path()  # Locust is installed; importing it first lets gevent patch before ssl loads
         if args.locustfile:
             print(_locustfile_path())
             return 0
         request = _request(args)
+        _locustfile_path()
     except UsageError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     if args.web:
         return _web(args, request)
     from catapult_sim.load.report import judge, render
-    from catapult_sim.load.run import Plan, run  # Locust (and gevent's patching) only from here on
+    with warnings.catch_warnings():
+        # gevent warns that ssl was imported before its patching (by aiohttp, which this process never
+        # uses to send); Locust's client takes gevent's own ssl, so the warning does not apply here.
+        warnings.filterwarnings("ignore", message="Monkey-patching ssl after ssl has already been imported")
+        from catapult_sim.load.run import Plan, run  # Locust (and gevent's patching) only from here on
 
     plan = Plan(args.url, request["users"], request["rate"], request["seconds"], tuple(request["storm"]),
                 request["timeout"], args.csv, args.html)  # fmt: skip
@@ -218,10 +224,9 @@ def _rate(text: str, flag: str, upto: float = 0.999999) -> float:
 
 
 def _locustfile_path() -> str:
-    try:
-        import locust  # noqa: F401  # the file is only useful with Locust installed
-    except ImportError:
-        raise UsageError("Locust is not installed: pip install 'catapult-sim[load]'") from None
+    """The locustfile's path; UsageError when Locust is missing (found, not imported: no gevent yet)."""
+    if importlib.util.find_spec("locust") is None:
+        raise UsageError("Locust is not installed: pip install 'catapult-sim[load]'")
     return str(Path(__file__).resolve().parent.parent / "load" / "locustfile.py")
 
 

@@ -134,14 +134,15 @@ class Stream:
 
     def __next__(self) -> Shot:
         self.sequence += 1
-        due = [pair for pair in self.later if pair[0] <= self.sequence]
-        if due:
-            self.later.remove(due[0])
-            return due[0][1]
-        if not self.ready:
-            self.ready.extend(self._make())
-        shot = self.ready.popleft()
-        self._plan_resends(shot)
+        due = next((pair for pair in self.later if pair[0] <= self.sequence), None)
+        if due is not None:
+            self.later.remove(due)
+            shot = due[1]
+        else:
+            if not self.ready:
+                self.ready.extend(self._make())
+            shot = self.ready.popleft()
+        self._plan_resends(shot)  # a retry may be retried again, up to max_attempts
         return shot
 
     # -- events --------------------------------------------------------------------------------

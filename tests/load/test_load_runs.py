@@ -1,0 +1,111 @@
+"""Real storms in child processes against receivers on 127.0.0.1: the command, --verify, and a Locust
+master with two workers. Short storms (a few seconds), bounded waits."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import socket
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from load_crm import Crm
+
+import catapult_sim.load
+from catapult_sim.testing.receiver import Answer, Receiver
+
+pytestmark = pytest.mark.slow
+LOCUSTFILE = str(Path(catapult_sim.load.__file__).parent / "locustfile.py")
+CLI = [sys.executable, "-m", "catapult_sim.cli.main", "load-receiver"]
+WORKER_SPAN = 100_000 * 10_000_000  # X-Catapult-Sim-Delivery-Id // this = the worker index (storms.py)
+
+
+def run(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def field(out: str, name: str) -> str:
+    match = re.search(rf"^{name}\s+(.*)$", out, re.MULTILINE)
+    assert match, out
+    return match.group(1)
+
+
+def test_headless_run_reports_what_the_receiver_got_and_fails_a_broken_threshold(tmp_path: Path) -> None:
+    with Receiver() as receiver:
+        receiver.script("*", *[Answer(503)] * 25)
+        done = run([*CLI, receiver.url(), "--users", "3", "--duration", "2s", "--duplicate-rate", "10%",
+                    "--max-p99", "5s", "--max-error-rate", "0.1%", "--csv", str(tmp_path / "run"),
+                    "--html", str(tmp_path / "run.html")])  # fmt: skip
+        got = receiver.requests()
+    assert done.returncode == 1, done.stderr
+    sent = int(field(done.stdout, "sent").split()[0].replace(",", ""))
+    assert sent == len(got) > 25
+    statuses = Counter(str(r.status) for r in got)
+    assert field(done.stdout, "by status") == f"200: {statuses['200']:,}, 503: 25"
+    assert "FAIL error rate" in done.stdout and "PASS p99" in done.stdout
+    assert re.search(r"p50 [\d.]+\s+p95 [\d.]+\s+p99 [\d.]+\s+max [\d.]+", done.stdout)
+    assert (tmp_path / "run_stats.csv").is_file() and (tmp_path / "run.html").stat().st_size > 1000
+    assert {r.callback_type for r in got} == {"person_added", "ack_participant_added", "subscription_added"}
+
+
+@pytest.mark.parametrize("dedupe", [True, False])
+def test_verify_passes_an_idempotent_crm_and_catches_a_naive_one(dedupe: bool) -> None:
+    with Crm(dedupe=dedupe) as crm:
+        done = run([*CLI, crm.url + "/hook", "--users", "2", "--duration", "2s", "--duplicate-rate", "30%",
+                    "--retry-rate", "20%", "--max-error-rate", "0%", "--verify", crm.url + "/rows"])  # fmt: skip
+    assert "verdict       PASS" in done.stdout, done.stdout + done.stderr
+    if dedupe:
+        assert done.returncode == 0 and "verify        PASS" in done.stdout
+    else:
+        assert done.returncode == 1 and "verify        FAIL" in done.stdout
+        assert "shown more than once" in done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_master_and_two_workers_send_exactly_what_the_master_counts(tmp_path: Path) -> None:
+    port, dup_rate = free_port(), 0.1
+    storm = ["--storm", "launch", "--storm-seed", "11", "--duplicate-rate", str(dup_rate)]
+    with Receiver() as receiver:
+        master = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--master", "--headless", "-u", "4", "-r", "4",
+             "-t", "3s", "--expect-workers", "2", "--master-bind-host", "127.0.0.1", "--master-bind-port",
+             str(port), "--host", receiver.url(), "--stop-timeout", "10", "--csv", str(tmp_path / "m"), *storm],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        worker = [sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--worker", "--master-host", "127.0.0.1",
+                  "--master-port", str(port)]  # fmt: skip
+        workers = [subprocess.Popen(worker, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+        try:
+            _, log = master.communicate(timeout=90)
+            for w in workers:
+                w.wait(30)
+        finally:
+            for p in (master, *workers):
+                if p.poll() is None:
+                    p.kill()
+        got = receiver.requests()
+    assert master.returncode == 0, log[-3000:]
+    with open(tmp_path / "m_stats.csv", newline="") as f:
+        total = next(row for row in csv.DictReader(f) if row["Name"] == "Aggregated")
+    assert int(total["Request Count"]) == len(got) > 50
+    statuses = json.loads(re.search(r"callback statuses: (\{.*\})", log).group(1))
+    assert statuses == {"200": len(got)}
+
+    by_worker = Counter(int(r.headers["X-Catapult-Sim-Delivery-Id"]) // WORKER_SPAN for r in got)
+    assert set(by_worker) == {0, 1}, by_worker  # each worker sent its own share
+    copies: dict[str, list[bytes]] = defaultdict(list)
+    for r in got:
+        copies[r.json["event_id"]].append(r.body)
+    extra = sum(len(bodies) - 1 for bodies in copies.values())
+    assert all(len(set(bodies)) == 1 for bodies in copies.values())  # no retries asked: copies are identical
+    expected, spread = dup_rate * len(copies), 4 * (dup_rate * len(copies)) ** 0.5
+    assert 0 < extra <= expected + spread + 3, (extra, len(copies))
