@@ -76,6 +76,7 @@ def load_receiver(args: argparse.Namespace) -> int:
     if args.web:
         return _web(args, request)
     from catapult_sim.load.report import judge, render
+
     with warnings.catch_warnings():
         # gevent warns that ssl was imported before its patching (by aiohttp, which this process never
         # uses to send); Locust's client takes gevent's own ssl, so the warning does not apply here.
