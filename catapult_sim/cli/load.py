@@ -50,6 +50,7 @@ def register(sub: Any) -> None:
     p.add_argument("--method", default="POST", help="POST or PUT, as the registration says (default POST)")
     p.add_argument("--content-type", default="application/json", help="application/json (default) or text/json")
     p.add_argument("--api-version", default="2", help="MDN form in bodies: 1 national, 2 E.164 (default 2)")
+    p.add_argument("--requests-per-user", default="0", metavar="N", help="each sender stops after N (0: never)")
     p.add_argument("--timeout", default="10s", metavar="T", help="longest wait for one answer (default 10s)")
     p.add_argument("--max-p99", metavar="T", help="fail when p99 latency exceeds this (200ms, 1s)")
     p.add_argument("--max-error-rate", metavar="P", help="fail when more than this share gets no 2XX (0.1%%)")
@@ -124,6 +125,9 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
     users = _count(args.users, "--users")
     rate = float(users) if args.rate is None else _positive(args.rate, "--rate")
     seconds, timeout = _span(args.duration, "--duration"), _span(args.timeout, "--timeout")
+    per_user = _integer(args.requests_per_user, "--requests-per-user")
+    if per_user < 0:
+        raise UsageError(f"--requests-per-user: {per_user} must be 0 (no limit) or more")
     if args.verify and config.profile == "mixed":
         raise UsageError("--verify: checks the launch and optout profiles (mixed has no single outcome)")
     if args.verify and not re.match(r"https?://", args.verify):
@@ -144,7 +148,7 @@ def _request(args: argparse.Namespace) -> dict[str, Any]:
              "--duplicate-rate", repr(config.duplicate_rate), "--retry-rate", repr(config.retry_rate),
              "--max-attempts", str(config.max_attempts), "--callback-method", config.method,
              "--callback-content-type", config.content_type, "--callback-api-version", str(config.api_version),
-             "--callback-timeout", repr(timeout)]  # fmt: skip
+             "--callback-timeout", repr(timeout), "--requests-per-user", str(per_user)]  # fmt: skip
     return {"users": users, "rate": rate, "seconds": seconds, "timeout": timeout, "limits": limits, "storm": storm}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from locust import FastHttpUser, events, task
 from locust.env import Environment
+from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
 from catapult_sim.load.storms import PROFILES, Shot, StormConfig, Stream
@@ -45,6 +46,9 @@ def add_storm_options(parser: Any, **_: Any) -> None:
     parser.add_argument("--callback-content-type", default=defaults.content_type, help="as registered")
     parser.add_argument("--callback-api-version", type=int, default=defaults.api_version, help="MDN form: 1 or 2")
     parser.add_argument("--callback-timeout", type=float, default=10.0, help="seconds to wait for an answer")
+    parser.add_argument(
+        "--requests-per-user", type=int, default=0, help="each user stops after this many requests (0: never)"
+    )
 
 
 def storm_config(options: Any) -> StormConfig:
@@ -122,6 +126,8 @@ class CallbackUser(FastHttpUser):
         self.config = storm_config(options) if options is not None else StormConfig()
         self.tally = tally_of(environment)
         self.stream: Stream | None = None
+        # With a limit the storm is exactly repeatable: the same seed sends the very same requests.
+        self.limit = int(getattr(options, "requests_per_user", 0) or 0)
 
     def on_start(self) -> None:
         runner = self.environment.runner
@@ -133,6 +139,8 @@ class CallbackUser(FastHttpUser):
     @task
     def send(self) -> None:
         assert self.stream is not None
+        if self.limit and self.stream.sequence >= self.limit:
+            raise StopUser()
         shot = next(self.stream)
         self.tally.sent(shot)
         req = shot.request

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import gevent
 from locust import events
@@ -61,6 +62,7 @@ def run(plan: Plan) -> tuple[Summary, Tally]:
     runner.start(plan.users, plan.spawn_rate)
     gevent.get_hub().loop.update_now()  # the loop's cached clock may be stale from the imports before
     gevent.spawn_later(plan.seconds, runner.quit)  # quit lets each user finish its request (stop_timeout)
+    gevent.spawn(_quit_when_every_user_is_done, runner)
     runner.greenlet.join()
     seconds = time.perf_counter() - started
     events.quitting.fire(environment=env, reverse=True)
@@ -87,3 +89,12 @@ def summarize(env: Environment, seconds: float) -> Summary:
         p99_ms=total.get_response_time_percentile(0.99) or 0.0,
         max_ms=round(total.max_response_time or 0.0, 1),
     )
+
+
+def _quit_when_every_user_is_done(runner: Any) -> None:
+    """With --requests-per-user the users stop by themselves; the run ends then, not at --duration."""
+    while True:
+        gevent.sleep(0.1)
+        if runner.state == "running" and runner.user_count == 0:
+            runner.quit()
+            return

@@ -6,6 +6,8 @@ never imported into pytest's process.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,13 @@ from catapult_sim.cli.load import parse_rate, parse_span
 from catapult_sim.cli.main import main
 
 URL = "http://127.0.0.1:9/hook"
+
+
+@pytest.fixture(autouse=True)
+def _no_gevent_in_pytest() -> Iterator[None]:
+    """Locust runs only in child processes: importing it here would monkey-patch pytest's process."""
+    yield
+    assert "gevent" not in sys.modules, "a test imported Locust (gevent) into the pytest process"
 
 
 @pytest.mark.parametrize(
