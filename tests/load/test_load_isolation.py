@@ -12,12 +12,13 @@ pytestmark = pytest.mark.slow
 PROBE = """
 import sys
 from catapult_sim.app import create_app
-from catapult_sim.cli.main import build_parser, _serve
+from catapult_sim.cli.main import build_parser
+from catapult_sim.cli.serve import serve, settings_of
 from catapult_sim.settings import Settings
 import uvicorn
 import catapult_sim.load.storms, catapult_sim.load.verify, catapult_sim.load.report
 create_app(Settings())
-build_parser().parse_args(["serve", "--port", "0"])
+settings_of(build_parser().parse_args(["serve", "--port", "0"]))
 build_parser().parse_args(["load-receiver", "http://127.0.0.1:9/hook"])
 print(sorted(m for m in ("gevent", "locust", "geventhttpclient") if m in sys.modules))
 """

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections import Counter
 from itertools import islice
 from pathlib import Path
@@ -127,3 +131,33 @@ def test_master_and_two_workers_send_exactly_what_the_master_counts(tmp_path: Pa
     extra = sum(n - 1 for n in copies.values())
     resent = sum(s.kind != "first" for s in planned)
     assert 0 < extra == resent <= 0.4 * len(copies)  # only the planned duplicates and retries repeat an event_id
+
+
+def test_web_serves_locusts_ui_with_the_storm_running() -> None:
+    port = free_port()
+    with Receiver() as receiver:
+        proc = subprocess.Popen(
+            [*CLI, receiver.url(), "--web", "--web-port", str(port), "--users", "2", "--duration", "30s"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )  # fmt: skip
+        try:
+            page, deadline = "", time.monotonic() + 60
+            while time.monotonic() < deadline and not page:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                        page = r.read().decode()
+                except OSError:
+                    time.sleep(0.3)
+            receiver.wait_for(10, timeout=30)  # --web starts the storm at once
+        finally:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+            assert proc.stdout is not None
+            output = proc.stdout.read()
+            proc.stdout.close()
+    assert "Locust" in page
+    assert f"Locust web UI: http://127.0.0.1:{port}" in output
