@@ -124,6 +124,7 @@ def _server(app: Any, settings: Settings) -> Any:
     import uvicorn
 
     from catapult_sim.cli.banner import banner
+    from catapult_sim.ui import end_streams_on_exit
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -143,13 +144,13 @@ def _server(app: Any, settings: Settings) -> Any:
         loop="auto",
         http="auto",
         lifespan="on",
-        # An open inspector page keeps a live-feed response streaming; on Ctrl-C, wait this long
-        # for open requests, then end them, rather than until every page is closed.
-        timeout_graceful_shutdown=2,
+        timeout_graceful_shutdown=2,  # on exit, open requests get this long, then they are ended
     )
     if settings.log_level == "info":  # uvicorn's start-up chatter says less than the banner
         logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
-    return Server(config)
+    server = Server(config)
+    end_streams_on_exit(server, app)  # the inspector's open pages (live streams) do not hold the exit up
+    return server
 
 
 def _url(address: Any) -> str:
