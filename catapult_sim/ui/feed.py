@@ -38,7 +38,7 @@ class Listener:
 class Feed:
     """Polls ``probe`` while anyone listens and fans the names of changed marks out to listeners."""
 
-    def __init__(self, probe: Callable[[], Marks], interval: float = 0.25) -> None:
+    def __init__(self, probe: Callable[[], Marks], interval: float = 0.5) -> None:
         self.probe = probe
         self.interval = interval
         self.listeners: set[Listener] = set()
