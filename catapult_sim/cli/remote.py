@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from catapult_sim.cli.common import fail, print_json
+
+if TYPE_CHECKING:  # httpx loads with the first remote call: ``serve`` (which never makes one) starts sooner
+    import httpx
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 URL_ENV = "CATAPULT_SIM_URL"
@@ -33,6 +34,8 @@ def url_option() -> argparse.ArgumentParser:
 
 def client(url: str, **kwargs: Any) -> httpx.Client:
     """The HTTP client of every remote command (``kwargs``: headers, auth)."""
+    import httpx
+
     return httpx.Client(base_url=url.rstrip("/"), timeout=TIMEOUT, **kwargs)
 
 
@@ -43,6 +46,8 @@ def sim_path(path: str, company: str | None = None) -> str:
 
 def send(url: str, method: str, path: str, body: Any = None, params: Any = None, **kwargs: Any) -> httpx.Response:
     """One request to ``url`` + ``path``; an unreachable URL is a UsageError."""
+    import httpx
+
     try:
         with client(url, **kwargs) as http:
             return http.request(method, path, json=body, params=params)
