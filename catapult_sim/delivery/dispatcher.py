@@ -13,7 +13,10 @@ import asyncio
 import contextlib
 import logging
 import threading
+import traceback
+from collections import deque
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,18 @@ if TYPE_CHECKING:  # aiohttp (and the SSL contexts it builds on import) loads wi
     import aiohttp
 
 log = logging.getLogger("catapult_sim.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class Unexpected:
+    """An exception the dispatcher did not expect while delivering for ``company``."""
+
+    company: str | None  # None: not tied to one delivery (the scan)
+    delivery_id: int | None
+    where: str  # "delivery 12" or "the delivery scan"
+    traceback: str
+
+
 MAX_IDLE = 30.0  # rescan at least this often (seconds), whatever the clock says
 RECORD_DELAY = 0.005  # attempts are recorded in batches this often (one commit each, wall seconds)
 
@@ -68,6 +83,8 @@ class Dispatcher:
         self._planned: str | None = None
         self._scheduler: asyncio.Task[None] | None = None
         self._unrecorded: list[Recorded] = []
+        self._unexpected: deque[Unexpected] = deque(maxlen=100)
+        self._unexpected_lock = threading.Lock()
         outbox.listen(self.notify)
         clock.subscribe(self.wake)
 
@@ -140,6 +157,27 @@ class Dispatcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    # -- bugs: kept for the test that caused them --------------------------------------------------
+
+    def unexpected(self, exc: BaseException, d: Delivery | None) -> None:
+        """An exception that is not a delivery failure (a bug): logged, and kept until taken.
+
+        Delivery goes on; the ``catapult`` pytest fixture takes the errors of its company after
+        each test and fails that test with them, as pytest-httpserver does with handler errors.
+        """
+        what = f"delivery {d.id}" if d is not None else "the delivery scan"
+        log.error("%s failed unexpectedly", what, exc_info=exc)
+        text = "".join(traceback.format_exception(exc))
+        with self._unexpected_lock:
+            self._unexpected.append(Unexpected(d.company if d else None, d.id if d else None, what, text))
+
+    def take_unexpected(self, company: str | None = None) -> list[Unexpected]:
+        """Remove and return the unexpected errors of ``company`` and those of no company (None: all)."""
+        with self._unexpected_lock:
+            mine = [u for u in self._unexpected if company is None or u.company in (None, company)]
+            self._unexpected = deque((u for u in self._unexpected if u not in mine), maxlen=100)
+        return mine
+
     def forget_destinations(self) -> None:
         self._dest = {}
 
@@ -160,8 +198,8 @@ class Dispatcher:
             timeout = MAX_IDLE
             try:
                 timeout = self._scan()
-            except Exception:  # a failed scan must not end delivery; the next one retries
-                log.exception("delivery scan failed")
+            except Exception as exc:  # a failed scan must not end delivery; the next one retries
+                self.unexpected(exc, None)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
