@@ -323,6 +323,9 @@ def report(results: dict[str, dict[str, Result]], connections: int) -> bool:
         print(f"{endpoint:<12} {'ratio':<12} {ratio:>9.3f}   catapult_sim/bare, floor {floor:.2f}: {verdict}{note}")
         sim, bare = by["catapult_sim"].rps, by["bare"].rps
         measured = f"{sim:,.0f} vs {bare:,.0f} req/s{note}"
+        sim_cpu, bare_cpu = by["catapult_sim"].cpu_us, by["bare"].cpu_us
+        if sim_cpu and bare_cpu:  # on a busy machine req/s drift; the servers' CPU per request less so
+            measured += f"; CPU {sim_cpu:.0f} vs {bare_cpu:.0f} µs/req ({bare_cpu / sim_cpu:.2f})"
         emit(f"{endpoint} vs bare Starlette, {connections} conn.", f">= {floor:.2f} of bare", measured, ratio,
              verdict == "PASS")  # fmt: skip
         ok = ok and verdict == "PASS"
