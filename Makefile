@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: dist serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-fixtures docs fixtures screenshots
+.PHONY: dist serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-fixtures bench-load docs fixtures screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-delivery: install
 
 bench-fixtures: install
 	$(BIN)/python benchmarks/bench_fixtures.py $(ARGS)
+
+bench-load: install-test
+	$(BIN)/python benchmarks/bench_load.py $(ARGS)
 
 # Regenerate docs/endpoints.md from the routing table (tests/test_docs_endpoints.py checks it).
 docs: install
