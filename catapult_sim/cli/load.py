@@ -231,7 +231,10 @@ def _rate(text: str, flag: str, upto: float = 0.999999) -> float:
 def _locustfile_path() -> str:
     """The locustfile's path; UsageError when Locust is missing (found, not imported: no gevent yet)."""
     if importlib.util.find_spec("locust") is None:
-        raise UsageError("Locust is not installed: pip install 'catapult-sim[load]'")
+        raise UsageError(
+            "Locust is not installed: install catapult-sim with its load extra, e.g. "
+            "pip install -e '.[load]' in a clone (docs/install.md)"
+        )
     return str(Path(__file__).resolve().parent.parent / "load" / "locustfile.py")
 
 

@@ -72,7 +72,7 @@ def test_locustfile_prints_the_path_locust_takes(capsys: pytest.CaptureFixture[s
 def test_missing_locust_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     assert main(["load-receiver", URL]) == 2
-    assert "pip install 'catapult-sim[load]'" in capsys.readouterr().err
+    assert "pip install -e '.[load]'" in capsys.readouterr().err
 
 
 def test_spans_and_rates() -> None:
