@@ -88,5 +88,7 @@ def free(host: str, number: int) -> None:
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, number))
+    except (socket.gaierror, UnicodeError) as exc:
+        fail(f"--host {host}: {exc}")
     except OSError as exc:
         fail(f"--port {number}: cannot listen on {host}:{number}: {exc.strerror or exc}")

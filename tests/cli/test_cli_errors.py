@@ -106,6 +106,18 @@ def test_a_bad_flag_value_names_the_flag() -> None:
     one_line_naming(run("serve", "--clock", "bogus"), "--clock")
 
 
+@pytest.mark.parametrize(
+    "argv", [["openapi", "--out"], ["fixtures", "sample", "--out"], ["fixtures", "generate", "--out"]]
+)
+def test_an_out_path_that_cannot_be_written(argv: list[str], tmp_path: Path) -> None:
+    one_line_naming(run(*argv, str(tmp_path / "missing" / "deeper" / "x.json") if argv[0] == "openapi" else "/proc/x"),
+                    "--out")  # fmt: skip
+
+
+def test_a_receiver_host_that_does_not_resolve() -> None:
+    one_line_naming(run("deliveries", "receiver", "--host", "no-such-host.invalid"), "--host")
+
+
 def test_an_unreachable_simulator() -> None:
     one_line_naming(run("health", "--url", "http://127.0.0.1:9"), "http://127.0.0.1:9")
 
