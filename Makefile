@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-fixtures docs fixtures screenshots
+.PHONY: dist serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-fixtures bench-load docs fixtures screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ pytest: install-test
 
 test: lint typecheck pytest
 
+# The wheel and sdist under dist/ (pip install dist/catapult_sim-*.whl): catapult-sim is not on PyPI.
+dist: install-test
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 # Benchmarks print ratios against a baseline measured in the same run; not part of `make test`.
 # `make bench` runs them all and ends with one table (ARGS=--quick: a smaller scale, sooner done).
 # bench-api needs wrk (apt-get install wrk).
@@ -51,6 +56,9 @@ bench-delivery: install
 bench-fixtures: install
 	$(BIN)/python benchmarks/bench_fixtures.py $(ARGS)
 
+bench-load: install-test
+	$(BIN)/python benchmarks/bench_load.py $(ARGS)
+
 # Regenerate docs/endpoints.md from the routing table (tests/test_docs_endpoints.py checks it).
 docs: install
 	$(BIN)/python -m catapult_sim.docs_endpoints
@@ -65,4 +73,4 @@ fixtures: install
 	$(BIN)/catapult-sim fixtures sample --out fixtures
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

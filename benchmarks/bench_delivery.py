@@ -12,7 +12,8 @@ concurrency (the limit for a Python sender):
 - latency: events happen at ``--rate`` per second (the simulator: a person added through the core
   rules, in the same event loop as its dispatcher, as in the server); event-to-receipt p50/p99
   from the moment the event's transaction wrote the delivery (plain: from the moment the body was
-  queued) to its arrival.
+  queued) to its arrival; and the CPU time this process spent per event in that phase (for the
+  simulator: the person added, its delivery written, sent and recorded).
 
 Prints both side by side and the ratio catapult_sim/plain of deliveries/s, with PASS or FAIL against
 the floor (0.8); exits 1 on FAIL. ``--db FILE`` runs the simulator on a SQLite file instead of
@@ -47,6 +48,11 @@ from catapult_sim.settings import Settings  # noqa: E402
 from catapult_sim.sim import Simulator  # noqa: E402
 
 FLOOR = 0.8  # deliveries/s of the dispatcher against a plain aiohttp sender, same concurrency
+CPU_GOAL_US = 400  # a person added plus its callback delivered, CPU of the simulator's process
+# CPU µs per event in the latency phase, by sender (process time: the simulator, or the plain sender,
+# run in this process; the receiver is another one). For the simulator this is the whole server-side
+# work of an event: the person added through the core rules, its delivery written, sent and recorded.
+CPU_PER_EVENT: dict[str, float] = {}
 
 
 # -- the receiver (its own process: --serve-receiver) --------------------------------------------
@@ -210,8 +216,10 @@ async def run(args: argparse.Namespace, port: int) -> dict[str, tuple[Result, Re
         async def event(n: int) -> None:
             add_person(sim, args.count + n)
 
+        cpu = time.process_time()
         await paced(args.rate, list(range(events)), event)
         arrived = await bench.arrivals(events)
+        CPU_PER_EVENT["catapult_sim"] = (time.process_time() - cpu) / events * 1e6
         await sim.callbacks.stop()
         written = bodies_since(sim, first)
         sim_lat = latency(arrived, {json.loads(b)["event_id"]: t for b, t in written}, args.seconds)
@@ -224,8 +232,10 @@ async def run(args: argparse.Namespace, port: int) -> dict[str, tuple[Result, Re
 
         await bench.reset()
         started: dict[str, float] = {}
+        cpu = time.process_time()
         await bench.plain_send([b for b, _ in written], started)
         plain_lat = latency(await bench.arrivals(events), started, args.seconds)
+        CPU_PER_EVENT["plain aiohttp"] = (time.process_time() - cpu) / events * 1e6
     return {"catapult_sim": (sim_tp, sim_lat), "plain aiohttp": (plain_tp, plain_lat)}
 
 
@@ -241,6 +251,10 @@ def report(results: dict[str, tuple[Result, Result]], args: argparse.Namespace) 
     sim, plain = results["catapult_sim"][0].per_second, results["plain aiohttp"][0].per_second
     emit(f"dispatcher vs plain aiohttp, c={args.concurrency}", f">= {FLOOR} of plain",
          f"{sim:,.0f} vs {plain:,.0f} deliveries/s", ratio, verdict == "PASS")  # fmt: skip
+    sim_cpu, plain_cpu = CPU_PER_EVENT["catapult_sim"], CPU_PER_EVENT["plain aiohttp"]
+    print(f"CPU per event (latency phase): catapult_sim {sim_cpu:.0f} µs, plain aiohttp {plain_cpu:.0f} µs")
+    emit("person add + its callback, CPU per event", f"<= {CPU_GOAL_US} µs",
+         f"{sim_cpu:.0f} µs (plain send {plain_cpu:.0f} µs)", sim_cpu / plain_cpu, sim_cpu <= CPU_GOAL_US)  # fmt: skip
     lat = results["catapult_sim"][1]
     emit(f"event-to-receipt p99 at {args.rate:g} persons/s", "< 20 ms",
          f"{lat.p99_ms:.1f} ms (plain {results['plain aiohttp'][1].p99_ms:.1f} ms)",

@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     sim, bare = med["catapult_sim"], med["bare uvicorn"]
     ok = sim < GOAL_MS
     print(f"ratio catapult_sim/bare uvicorn: {sim / bare:.2f}; goal < {GOAL_MS:.0f} ms: {'PASS' if ok else 'FAIL'}")
-    emit("start-up to first answer", f"< {GOAL_MS:.0f} ms", f"{sim:.0f} ms (bare {bare:.0f} ms)", sim / bare, ok)
+    used = {name: statistics.median(c) for name, c in cpu.items()}
+    measured = f"{sim:.0f} ms (bare {bare:.0f}); CPU {used['catapult_sim']:.0f} ms (bare {used['bare uvicorn']:.0f})"
+    emit("start-up to first answer", f"< {GOAL_MS:.0f} ms", measured, sim / bare, ok)
     return 0 if ok else 1
 
 

@@ -21,7 +21,14 @@ import json
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+try:  # httptools is not on every platform; without it uvicorn's h11 protocol serves (its own header cap)
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    _HAS_HTTPTOOLS = True
+except ImportError:  # pragma: no cover
+    HttpToolsProtocol = object  # type: ignore[misc,assignment]
+    _HAS_HTTPTOOLS = False
 
 from catapult_sim.core.clock import duration_seconds
 from catapult_sim.settings import Settings
@@ -166,8 +173,9 @@ def config(app: Any, settings: Settings, *, host: str | None = None, port: int |
         port=settings.port if port is None else port,
         log_level=settings.log_level,
         access_log=settings.access_log,
-        loop="uvloop",
-        http=protocol_for(settings),
+        loop="auto",  # uvloop when installed
+        http=protocol_for(settings) if _HAS_HTTPTOOLS else "h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,  # h11 (no httptools): its own cap, a 400
         lifespan="on",
         timeout_keep_alive=max(1, round(_seconds(settings.idle_timeout, "--idle-timeout"))),
         limit_concurrency=settings.max_concurrency or None,

@@ -37,6 +37,14 @@ class Simulator:
         self.db.companies.max_new = settings.max_companies if settings.max_companies > 0 else None
         self.db.companies.seed_all()
         self.callbacks = CallbackEngine(self.store, self.clock, self.ids, settings)  # registrations, outbox
+        # What a transaction that emitted domain events does with them: inside it, just before
+        # COMMIT, the events log (with --db) and the outbox write their rows, so a state change and
+        # the callbacks it causes commit together; after COMMIT the in-memory events log keeps the
+        # events. (The outbox announces its new deliveries to the dispatcher after COMMIT too.)
+        log = self.db.event_log
+        self.store.handle_events(
+            before_commit=(log.before_commit, self.callbacks.outbox.sink), after_commit=(log.after_commit,)
+        )
         # Test control of the Catapult surface; clearing these never touches company data.
         self.journal = Journal(settings.journal_cap)
         self.faults = Faults(settings.random_seed)
@@ -55,17 +63,31 @@ class Simulator:
             raise SeedError(f"seed file faults: {exc}") from None
         self.faults.seeded = True
 
+    def company_tables(self) -> tuple[str, ...]:
+        """Every table keyed by company, in the order a reset clears them; each part declares its own."""
+        return (*self.db.event_log.tables, *self.db.tables, *self.callbacks.tables)
+
     def reset(self, company: str | None = None, *, seed: int | None = None) -> list[str]:
-        """Reset one company's data (or all, which also re-seeds the id factory when asked)."""
-        if company is None:
-            self.db.companies.remove_all()
-            self.db.companies.seed_all()
-            if seed is not None:
-                self.ids.reseed(seed)
-            keys = [c.key for c in self.db.companies.all()]
-        else:
-            keys = self.db.companies.reset(company)
-        self.callbacks.after_reset(keys)  # URL health cleared; --callback-url registrations come back
+        """Reset one company's data (or all, which also re-seeds the id factory when asked).
+
+        The whole sequence, under the store's lock so that no request sees it half done: clear
+        every part's tables and seed the data again; the events log forgets what it keeps in memory;
+        the callback engine forgets every URL's health and registers ``--callback-url`` again.
+        """
+        tables = self.company_tables()
+        with self.store.read():  # the store's lock, for the whole sequence
+            if company is None:
+                self.db.companies.remove_all(tables)
+                self.db.event_log.forget(None)
+                self.db.companies.seed_all()
+                if seed is not None:
+                    self.ids.reseed(seed)
+                keys = [c.key for c in self.db.companies.all()]
+            else:
+                self.db.companies.reset(company, tables)
+                self.db.event_log.forget([company])
+                keys = [company]
+            self.callbacks.after_reset(keys)
         return keys
 
     def close(self) -> None:

@@ -15,7 +15,6 @@ from starlette.testclient import TestClient
 
 from catapult_sim import schemas
 from catapult_sim.app import create_app
-from catapult_sim.control._common import fields_of
 from catapult_sim.delivery.chaos import Rule
 from catapult_sim.routes import CONTROL_OPS, Op
 from catapult_sim.settings import Settings
@@ -148,8 +147,23 @@ def test_control_bodies_take_the_fields_of_their_schema(client: TestClient, op: 
     assert r.json()["errors"] == [{"code": 3, "message": "surprise is not a known field"}]
 
 
+def test_a_control_body_is_checked_against_its_schema_with_every_problem_listed(client: TestClient) -> None:
+    """Like the Catapult API: one 422 that lists every problem of the body at once."""
+    body = {"seconds": -5, "by": 7, "surprise": 1}
+    r = client.post(S + "/clock/advance", json=body)
+    assert r.status_code == 422, r.text
+    messages = [e["message"] for e in r.json()["errors"]]
+    assert len(messages) == 3 and any("surprise" in m for m in messages), messages
+    assert any(m.startswith("seconds") for m in messages) and any(m.startswith("by") for m in messages)
+    r = client.post(S + "/companies/demo/sms/reply", json={"mdn": 5})
+    assert r.status_code == 422 and len(r.json()["errors"]) == 2, r.text  # mdn's type, text missing
+
+
 def test_the_chaos_schema_names_every_rule_field() -> None:
-    assert fields_of("sim-chaos-request") == set(Rule.__dataclass_fields__) | {"seed", "destination"}
+    assert set(schemas.schema("sim-chaos-request")["properties"]) == set(Rule.__dataclass_fields__) | {
+        "seed",
+        "destination",
+    }
     assert set(schemas.schema("sim-chaos")["$defs"]["rule"]["required"]) == set(Rule.__dataclass_fields__)
 
 

@@ -7,8 +7,11 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+from catapult_sim.cli.common import fail
+from catapult_sim.cli.remote import send, sim_path
 
-def add_contract_command(sub: Any) -> None:
+
+def register(sub: Any) -> None:
     p = sub.add_parser(
         "contract",
         help="check a Catapult implementation against the documented behaviour",
@@ -54,4 +57,23 @@ def contract_args(args: argparse.Namespace) -> list[str]:
 def run_contract(args: argparse.Namespace) -> int:
     import pytest
 
+    if args.target:
+        preflight(args)
     return int(pytest.main(contract_args(args)))
+
+
+def preflight(args: argparse.Namespace) -> None:
+    """One request before the suite: an unreachable target or refused credentials is one line (exit 2),
+    not a traceback or one 401 failure per test."""
+    from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
+
+    health = send(args.target, "GET", sim_path("/health"))  # unreachable: UsageError
+    if args.company is None:
+        if health.status_code != 200:
+            fail(f"--company is required: {args.target} is not catapult-sim")
+        return  # the suite makes up a company on the simulator
+    user, password = args.user or DEMO_USERNAME, args.password or DEMO_PASSWORD
+    lists = send(args.target, "GET", f"/companies/{args.company}/mobiledb/subscription_lists", auth=(user, password))
+    if lists.status_code in (401, 403):
+        fail(f"{args.target} refused the credentials of --user {user} for --company {args.company} "
+             f"({lists.status_code})")  # fmt: skip

@@ -12,13 +12,16 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+from catapult_sim.cli.common import fail
 
 PROGRESS_MIN = 1000  # the progress bar shows from this many payloads on (on a terminal)
 
 
-def add_fixture_commands(sub: Any) -> None:
+def register(sub: Any) -> None:
     """Register ``openapi`` and ``fixtures`` on the ``catapult-sim`` parser."""
     p = sub.add_parser("openapi", help="print or write the OpenAPI 3.1 document")
     p.add_argument("--out", help="file to write (default: stdout)")
@@ -55,7 +58,8 @@ def _openapi(args: argparse.Namespace) -> int:
 
     text = openapi_document().decode("utf-8") + "\n"
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        with _writing(args.out):
+            Path(args.out).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0
@@ -64,7 +68,8 @@ def _openapi(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     from catapult_sim.testing import samples
 
-    written = samples.write(Path(args.out))
+    with _writing(args.out):
+        written = samples.write(Path(args.out))
     print(f"wrote {len(written)} files under {args.out}", file=sys.stderr)
     return 0
 
@@ -79,7 +84,7 @@ def _generate(args: argparse.Namespace) -> int:
         print(f"catapult-sim fixtures: {exc.args[0]}", file=sys.stderr)
         return 2
     total = args.count * len(types)
-    with _progress(total) as bar:
+    with _progress(total) as bar, _writing(args.out):
         try:
             sent = _emit(args, types, overrides, bar)
         except (ValueError, TypeError) as exc:
@@ -89,6 +94,17 @@ def _generate(args: argparse.Namespace) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
     return _report(sent) if args.send_to else 0
+
+
+@contextmanager
+def _writing(out: str | None) -> Iterator[None]:
+    """A path given with --out that cannot be written is the user's to fix: one line, exit 2."""
+    try:
+        yield
+    except OSError as exc:
+        if out is None or isinstance(exc, BrokenPipeError):
+            raise
+        fail(f"--out {out}: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
 
 
 def _pair(item: str) -> tuple[str, str]:

@@ -5,46 +5,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from catapult_sim.cli.remote import DEFAULT_URL, _request, control_headers
+from catapult_sim.cli.common import fail, group, print_json
+from catapult_sim.cli.remote import call, send, sim_path, url_option
 from catapult_sim.surface.faultspec import KINDS
 from catapult_sim.surface.ratelimit import VIBES_LIMIT
 
-SERVE_FIELDS = ("journal_cap", "rate_limit", "retry_after")
 
-
-def add_serve_options(p: argparse.ArgumentParser) -> None:
-    """The ``serve`` flags for test control (their Settings fields are SERVE_FIELDS)."""
-    p.add_argument(
-        "--rate-limit",
-        type=int,
-        nargs="?",
-        const=VIBES_LIMIT,
-        metavar="N",
-        help=f"answer 429 beyond N requests per second per company (N defaults to {VIBES_LIMIT}, as Vibes)",
-    )
-    p.add_argument(
-        "--retry-after",
-        action="store_true",
-        default=None,
-        help="send Retry-After with 429 answers (Vibes documents none)",
-    )
-    p.add_argument("--journal-cap", type=int, metavar="N", help="requests kept in the journal (default 10000)")
-
-
-def add_commands(sub: Any) -> None:
-    url = os.environ.get("CATAPULT_SIM_URL", DEFAULT_URL)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=url, help=f"simulator base URL (default {url}; env CATAPULT_SIM_URL)")
-    _journal_commands(sub, common)
-    _fault_commands(sub, common)
-    _rate_limit_commands(sub, common)
+def register(sub: Any) -> None:
+    _journal_commands(sub)
+    _fault_commands(sub)
+    _rate_limit_commands(sub)
 
 
 def _filters(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
@@ -65,18 +38,18 @@ def _params(a: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
 FILTERS = ("method", "path", "company", "status", "since", "after")
 
 
-def _journal_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    journal = sub.add_parser("journal", help="the Catapult requests the simulator received")
-    actions = journal.add_subparsers(metavar="ACTION")
+def _journal_commands(sub: Any) -> None:
+    actions = group(sub, "journal", "the Catapult requests the simulator received")
+    common = url_option()
     p = actions.add_parser("list", parents=[common], help="list requests, oldest first")
     _filters(p)
-    p.set_defaults(handler=lambda a: _request(a, "GET", "/_sim/journal", params=_params(a, (*FILTERS, "limit"))))
+    p.set_defaults(handler=lambda a: call(a, "GET", "/journal", params=_params(a, (*FILTERS, "limit"))))
     p = actions.add_parser("count", parents=[common], help="count requests")
     _filters(p, limit=False)
-    p.set_defaults(handler=lambda a: _request(a, "GET", "/_sim/journal/count", params=_params(a, FILTERS)))
+    p.set_defaults(handler=lambda a: call(a, "GET", "/journal/count", params=_params(a, FILTERS)))
     p = actions.add_parser("clear", parents=[common], help="forget the journal (company data stays)")
     p.add_argument("--company", "-c", help="only this company's requests")
-    p.set_defaults(handler=lambda a: _request(a, "DELETE", "/_sim/journal", params=_params(a, ("company",))))
+    p.set_defaults(handler=lambda a: call(a, "DELETE", "/journal", params=_params(a, ("company",))))
     p = actions.add_parser("verify", parents=[common], help="exit 0 if matching requests came N times, else 1")
     p.add_argument("--method")
     p.add_argument("--path", help="template, glob or path, as for list")
@@ -91,37 +64,37 @@ def _journal_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _verify(a: argparse.Namespace) -> int:
     body = _params(a, ("method", "path", "company", "times", "at_least", "at_most"))
-    try:
-        if a.body is not None:
-            body["body"] = _json_arg(a.body)
-        if a.query:
-            body["query"] = dict(q.split("=", 1) for q in a.query)
-    except ValueError as exc:
-        print(f"catapult-sim: {exc}", file=sys.stderr)
-        return 2
-    try:
-        with httpx.Client(base_url=a.url.rstrip("/"), timeout=10.0, headers=control_headers()) as client:
-            resp = client.post("/_sim/journal/verify", json=body)
-    except httpx.HTTPError as exc:
-        print(f"catapult-sim: cannot reach {a.url}: {exc}", file=sys.stderr)
-        return 2
+    if a.body is not None:
+        body["body"] = _json_arg(a.body)
+    if a.query:
+        body["query"] = dict(_pair(q) for q in a.query)
+    resp = send(a.url, "POST", sim_path("/journal/verify"), body)
     data = resp.json()
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print_json(data)
     return 0 if resp.is_success and data.get("ok") else 1
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        fail(f"--query needs NAME=VALUE, not {text!r}")
+    return name, value
 
 
 def _json_arg(text: str) -> Any:
     """A JSON value given inline or as ``@file``."""
-    raw = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
     try:
+        raw = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
         return json.loads(raw)
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"--body {text}: {exc}")
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc}") from None
+        fail(f"--body: not JSON: {exc}")
 
 
-def _fault_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    faults = sub.add_parser("faults", help="make Catapult calls fail, hang or break on purpose")
-    actions = faults.add_subparsers(metavar="ACTION")
+def _fault_commands(sub: Any) -> None:
+    actions = group(sub, "faults", "make Catapult calls fail, hang or break on purpose")
+    common = url_option()
     p = actions.add_parser("add", parents=[common], help="add a fault or latency rule")
     p.add_argument("--company", "-c", help="only this company (default: every company)")
     p.add_argument("--method", help="only this method")
@@ -138,7 +111,7 @@ def _fault_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=_add_fault)
     p = actions.add_parser("list", parents=[common], help="list the rules")
     p.add_argument("--company", "-c")
-    p.set_defaults(handler=lambda a: _request(a, "GET", "/_sim/faults", params=_params(a, ("company",))))
+    p.set_defaults(handler=lambda a: call(a, "GET", "/faults", params=_params(a, ("company",))))
     p = actions.add_parser("clear", parents=[common], help="remove rules (company data stays)")
     p.add_argument("--company", "-c", help="only this company's rules")
     p.add_argument("--id", type=int, help="only this rule")
@@ -151,20 +124,20 @@ def _add_fault(a: argparse.Namespace) -> int:
     rule = _params(a, names)
     if a.code is not None:
         rule["code"] = int(a.code) if a.code.isdigit() else a.code
-    return _request(a, "POST", "/_sim/faults", rule)
+    return call(a, "POST", "/faults", rule)
 
 
 def _clear_faults(a: argparse.Namespace) -> int:
     if a.id is not None:
-        return _request(a, "DELETE", f"/_sim/faults/{a.id}")
-    return _request(a, "DELETE", "/_sim/faults", params=_params(a, ("company",)))
+        return call(a, "DELETE", f"/faults/{a.id}")
+    return call(a, "DELETE", "/faults", params=_params(a, ("company",)))
 
 
-def _rate_limit_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    limits = sub.add_parser("rate-limit", help="per-company requests-per-second limits (429 beyond)")
-    actions = limits.add_subparsers(metavar="ACTION")
+def _rate_limit_commands(sub: Any) -> None:
+    actions = group(sub, "rate-limit", "per-company requests-per-second limits (429 beyond)")
+    common = url_option()
     p = actions.add_parser("show", parents=[common], help="print the limits")
-    p.set_defaults(handler=lambda a: _request(a, "GET", "/_sim/rate-limits"))
+    p.set_defaults(handler=lambda a: call(a, "GET", "/rate-limits"))
     p = actions.add_parser("set", parents=[common], help="set a limit: N per second, 0 = off, 'default'")
     p.add_argument("limit", help=f"requests per second (Vibes: {VIBES_LIMIT}), 0 for off, or 'default'")
     p.add_argument("--company", "-c", help="only this company (default: the server-wide default)")
@@ -174,8 +147,7 @@ def _rate_limit_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _set_limit(a: argparse.Namespace) -> int:
     if a.limit != "default" and not a.limit.isdigit():
-        print("catapult-sim: the limit is a whole number, 0, or 'default'", file=sys.stderr)
-        return 2
+        fail(f"LIMIT is a whole number, 0, or 'default', not {a.limit!r}")
     body: dict[str, Any] = {"limit": None if a.limit == "default" else int(a.limit)}
     body.update(_params(a, ("company", "retry_after")))
-    return _request(a, "POST", "/_sim/rate-limits", body)
+    return call(a, "POST", "/rate-limits", body)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 
-def add_receiver_command(sub: Any) -> None:
+def register(sub: Any) -> None:
     """Register ``check-receiver`` on the ``catapult-sim`` parser."""
     from catapult_sim.testing.receiver_suite import config as c
 

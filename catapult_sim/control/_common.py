@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from starlette.requests import Request
@@ -15,24 +14,19 @@ from catapult_sim.core.ids import MAX_WHOLE
 from catapult_sim.core.models import Person
 from catapult_sim.core.selector import select
 from catapult_sim.core.store import Tx
-from catapult_sim.errors import BadRequest, Code, NotFound, Problem, Unprocessable
+from catapult_sim.errors import BadRequest, Code, NotFound, Unprocessable
 from catapult_sim.sim import Simulator
 
 MAX_PAGE = MAX_LIMIT  # the largest ``limit`` of the delivery log's pages
 
 
-@cache
-def fields_of(schema: str) -> frozenset[str]:
-    """The fields a control body may have: the properties of its schema in catapult_sim/schemas."""
-    return frozenset(schemas.schema(schema)["properties"])
-
-
 async def body(request: Request, schema: str, *, required: bool = True) -> dict[str, Any]:
-    """A JSON object body with only the fields of ``schema`` (unknown ones are a 422 listing each).
+    """A JSON object body valid against ``schema`` (catapult_sim/schemas), answered like the Catapult
+    API: a 422 listing every problem at once (unknown fields, wrong types, values out of range).
 
-    The values are checked by each endpoint, which names the field and the rule it breaks.
+    A missing or malformed body is a 400, as on the Catapult API; what a schema cannot say (an MDN
+    that does not parse, a company that does not exist) each endpoint checks after this.
     """
-    allowed = fields_of(schema)
     sim = sim_of(request)
     has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
     if not has_body:
@@ -42,33 +36,10 @@ async def body(request: Request, schema: str, *, required: bool = True) -> dict[
     data = await read_json(request, sim.settings.max_body_bytes)
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object", code=Code.MALFORMED_BODY)
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise Unprocessable(problems=[Problem(Code.UNKNOWN_FIELD, f"{k} is not a known field") for k in unknown])
-    nulls = sorted(k for k, v in data.items() if v is None and k not in nullable_of(schema))
-    if nulls:  # the schema says what a field holds; null is not "left out" unless it says so
-        raise Unprocessable(problems=[Problem(Code.INVALID, f"{k} must not be null (leave it out)") for k in nulls])
+    found = schemas.problems(schema, data)
+    if found:
+        raise Unprocessable(problems=found)
     return data
-
-
-@cache
-def nullable_of(schema: str) -> frozenset[str]:
-    """The fields of a control body whose schema allows ``null``."""
-    return frozenset(k for k, prop in schemas.schema(schema)["properties"].items() if _allows_null(prop))
-
-
-def _allows_null(prop: Any) -> bool:
-    if not isinstance(prop, dict):
-        return True  # ``true``: anything
-    kinds = prop.get("type")
-    if kinds is not None:
-        return kinds == "null" or (isinstance(kinds, list) and "null" in kinds)
-    if "const" in prop or "enum" in prop:
-        return None in prop.get("enum", [prop.get("const")])
-    alternatives = prop.get("anyOf") or prop.get("oneOf")
-    if alternatives:
-        return any(_allows_null(a) for a in alternatives)
-    return "$ref" not in prop  # a reference names a shape (never null here); no constraint: anything
 
 
 def company(request: Request) -> tuple[Simulator, str]:

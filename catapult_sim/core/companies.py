@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from catapult_sim.core import repo
@@ -26,9 +26,6 @@ class Companies:
         self.strict = strict
         self.max_new = max_new  # companies provisioned on first use, at most (None: no limit)
         self._cache: dict[str, Company] = {}
-        # Told which companies were reset (None: all), after the reset committed; for data that
-        # lives outside the store's company tables (the in-memory event log).
-        self.on_reset: list[Callable[[list[str] | None], None]] = []
 
     def seed_all(self) -> None:
         """Create every company the seed names that the store does not have yet."""
@@ -132,37 +129,27 @@ class Companies:
                 ),
             )
 
-    def reset(self, key: str | None = None) -> list[str]:
-        """Drop the data of one company (or all) and seed it again; returns the keys reset."""
-        keys = [key] if key is not None else [c.key for c in self.all()]
+    def reset(self, key: str, tables: Sequence[str]) -> None:
+        """Clear one company's rows from ``tables`` (every part's, given by the simulator) and seed
+        its data again, in one transaction."""
         now = stamp(self.clock.now())
-        with self.store.read():  # the store's lock until told
-            with self.store.transaction() as tx:
-                self.store.touch()
-                for k in keys:
-                    repo.keep_person_id_floor(tx, k)  # ids go on past a reset
-                    for table in self.store.company_tables:
-                        _clear(tx, table, k)
-                    row = tx.one("SELECT config FROM companies WHERE key=?", (k,))
-                    if row is not None:
-                        self._seed_data(tx, k, loads(row["config"]) or {}, now)
-            self._tell_reset(keys)
-        return keys
+        with self.store.transaction() as tx:
+            self.store.touch()
+            repo.keep_person_id_floor(tx, key)  # ids go on past a reset
+            for table in tables:
+                _clear(tx, table, key)
+            row = tx.one("SELECT config FROM companies WHERE key=?", (key,))
+            if row is not None:
+                self._seed_data(tx, key, loads(row["config"]) or {}, now)
 
-    def remove_all(self) -> None:
-        """Forget every company (they come back from the seed or on first use)."""
-        with self.store.read():  # the store's lock until told
-            with self.store.transaction() as tx:
-                self.store.touch()
-                repo.keep_person_id_floor(tx)  # ids go on past a reset
-                for table in (*self.store.company_tables, "companies"):
-                    tx.run(f"DELETE FROM {table}")
-            self._cache.clear()
-            self._tell_reset(None)
-
-    def _tell_reset(self, keys: list[str] | None) -> None:
-        for listener in self.on_reset:
-            listener(keys)
+    def remove_all(self, tables: Sequence[str]) -> None:
+        """Clear ``tables`` and forget every company (they come back from the seed or on first use)."""
+        with self.store.transaction() as tx:
+            self.store.touch()
+            repo.keep_person_id_floor(tx)  # ids go on past a reset
+            for table in (*tables, "companies"):
+                tx.run(f"DELETE FROM {table}")
+        self._cache.clear()
 
     def lists(self, tx: Tx, key: str) -> list[str]:
         return [sl.id for sl in repo.all_lists(tx, key)]

@@ -17,30 +17,55 @@ from collections import deque
 from typing import Any, Protocol
 
 from catapult_sim.core import jsonio
-from catapult_sim.core.companies import Companies
 from catapult_sim.core.store import DomainEvent, Store, Tx, dumps, loads
 
 
 class EventLog(Protocol):
+    """What the simulator asks of an events log (``catapult_sim.sim.Simulator`` wires these)."""
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The store tables it keeps, keyed by company (a reset clears them)."""
+        ...
+
+    def before_commit(self, tx: Tx, events: list[DomainEvent]) -> None:
+        """Inside the transaction that emitted ``events``, just before COMMIT."""
+        ...
+
+    def after_commit(self, events: list[DomainEvent]) -> None:
+        """Once that transaction has committed."""
+        ...
+
+    def forget(self, keys: list[str] | None) -> None:
+        """A reset of these companies (None: all) committed: drop what is kept outside the tables."""
+        ...
+
     def query(self, company: str, *, after: int, type_: str | None, limit: int) -> list[dict[str, Any]]:
         """A company's events with an id above ``after`` (of one type if given), oldest first."""
         ...
 
 
-def event_log(store: Store, companies: Companies, cap: int) -> EventLog:
+def event_log(store: Store, cap: int) -> EventLog:
     """The keeper for this store: in memory for an in-memory store, else its table."""
     if store.path == ":memory:":
-        return MemoryEventLog(store, companies, cap)
+        return MemoryEventLog(store, cap)
     return TableEventLog(store, cap)
 
 
 class TableEventLog:
+    tables = ("events",)
+
     def __init__(self, store: Store, cap: int) -> None:
         self.store = store
         self.cap = cap
-        store.add_sink(self._record)  # in the transaction: persisted with what caused it
 
-    def _record(self, tx: Tx, events: list[DomainEvent]) -> None:
+    def after_commit(self, events: list[DomainEvent]) -> None:
+        return None  # written in the transaction, with what caused it
+
+    def forget(self, keys: list[str] | None) -> None:
+        return None  # the reset cleared the table
+
+    def before_commit(self, tx: Tx, events: list[DomainEvent]) -> None:
         cur = None
         for ev in events:
             cur = tx.run(
@@ -64,7 +89,9 @@ class TableEventLog:
 
 
 class MemoryEventLog:
-    def __init__(self, store: Store, companies: Companies, cap: int) -> None:
+    tables: tuple[str, ...] = ()  # the ``events`` table stays empty; a reset calls ``forget``
+
+    def __init__(self, store: Store, cap: int) -> None:
         self.store = store
         # (id, company, type, occurred_at, data as JSON): flat rows of text, which the garbage
         # collector need not walk (keeping the events' dicts alive cost most of what was saved).
@@ -73,11 +100,11 @@ class MemoryEventLog:
         # Every company with a row here, or that had one (the deque drops old rows silently): a
         # reset of the only company is then a clear() instead of a copy of the whole log.
         self._companies: set[str] = set()
-        store.add_committed(self._record)  # after COMMIT: a rolled-back change leaves nothing
-        store.company_tables.remove("events")  # a reset tells us instead
-        companies.on_reset.append(self._forget)
 
-    def _record(self, events: list[DomainEvent]) -> None:
+    def before_commit(self, tx: Tx, events: list[DomainEvent]) -> None:
+        return None  # kept after COMMIT instead: a rolled-back change leaves nothing
+
+    def after_commit(self, events: list[DomainEvent]) -> None:
         rows, number, companies = self._rows, self._next_id, self._companies
         for ev in events:
             rows.append((number, ev.company, ev.type, ev.occurred_at, jsonio.dumps_bytes(ev.data)))
@@ -85,7 +112,7 @@ class MemoryEventLog:
             number += 1
         self._next_id = number
 
-    def _forget(self, keys: list[str] | None) -> None:
+    def forget(self, keys: list[str] | None) -> None:
         if keys is None or self._companies <= set(keys):
             self._rows.clear()
             self._companies = set()

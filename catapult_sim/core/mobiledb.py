@@ -14,12 +14,14 @@ from catapult_sim.core.eventlog import event_log
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.persons import Persons
 from catapult_sim.core.platform import Platform
-from catapult_sim.core.store import Store
+from catapult_sim.core.store import COMPANY_TABLES, Store
 from catapult_sim.core.subscriptions import Subscriptions
 
 
 class MobileDB:
     """Persons, subscriptions, lists, campaigns and the simulated platform side, over one store."""
+
+    tables = COMPANY_TABLES  # its tables keyed by company, in the order a reset clears them
 
     def __init__(
         self, store: Store, clock: SwitchableClock, ids: Ids, seed: dict[str, Any], *, strict: bool, event_cap: int
@@ -32,7 +34,7 @@ class MobileDB:
         self.subs = Subscriptions(self.env)
         self.acq = Acquisition(self.env, self.persons, self.subs)
         self.platform = Platform(self.env, self.persons, self.subs, self.acq)
-        self.event_log = event_log(store, self.companies, event_cap)
+        self.event_log = event_log(store, event_cap)
 
     def events(
         self, company: str, *, after: int = 0, type_: str | None = None, limit: int = 500

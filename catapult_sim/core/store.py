@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,9 +76,9 @@ CREATE TABLE IF NOT EXISTS person_id_floor (company TEXT PRIMARY KEY, last INTEG
 DROP TRIGGER IF EXISTS persons_keep_floor;
 """
 
-# Tables holding one company's data (in the order they are cleared on reset).
+# The mobile database's tables holding one company's data, in the order a reset clears them (the
+# ``events`` table belongs to the events log: catapult_sim/core/eventlog.py declares it).
 COMPANY_TABLES = (
-    "events",
     "confirmation_blocks",
     "participants",
     "subscriptions",
@@ -86,6 +86,8 @@ COMPANY_TABLES = (
     "campaigns",
     "lists",
 )
+# Keyed by company but kept by a reset on purpose: person_ids are never handed out twice.
+KEPT_BY_RESET = ("person_id_floor",)
 
 
 @dataclass(slots=True, frozen=True)
@@ -105,9 +107,16 @@ class Tx:
     conn: sqlite3.Connection
     events: list[DomainEvent] = field(default_factory=list)
     now: str | None = None  # the transaction's time, once asked for (catapult_sim.core.env.Env.now)
+    committed: list[Callable[[], None]] | None = None  # run after COMMIT (never after a rollback)
 
     def emit(self, event: DomainEvent) -> None:
         self.events.append(event)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this transaction has committed; a rollback drops it."""
+        if self.committed is None:
+            self.committed = []
+        self.committed.append(action)
 
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
@@ -121,6 +130,7 @@ class Tx:
 
 
 EventSink = Callable[[Tx, list[DomainEvent]], None]
+EventsCommitted = Callable[[list[DomainEvent]], None]
 
 
 class Store:
@@ -137,10 +147,8 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self._sinks: list[EventSink] = []
-        self._committed: list[Callable[[list[DomainEvent]], None]] = []
-        # Tables keyed by a ``company`` column, cleared by a reset; other modules add theirs.
-        self.company_tables: list[str] = list(COMPANY_TABLES)
+        self._sinks: tuple[EventSink, ...] = ()
+        self._committed: tuple[EventsCommitted, ...] = ()
         self._tx: Tx | None = None
         # Moves on whenever cached views of the tables may be stale: explicit touch() by writers
         # that keep such a cache, every rollback, every migration.
@@ -174,13 +182,11 @@ class Store:
         """Say that cached views of the tables are stale (see ``generation``)."""
         self.generation += 1
 
-    def add_sink(self, sink: EventSink) -> None:
-        """Run ``sink`` inside every transaction that emitted events, just before it commits."""
-        self._sinks.append(sink)
-
-    def add_committed(self, listener: Callable[[list[DomainEvent]], None]) -> None:
-        """Tell ``listener`` the events of every transaction that emitted some, once it committed."""
-        self._committed.append(listener)
+    def handle_events(self, *, before_commit: Sequence[EventSink], after_commit: Sequence[EventsCommitted]) -> None:
+        """What every transaction that emitted domain events does with them, set once by the
+        composition root (``catapult_sim.sim.Simulator``): ``before_commit`` runs inside the
+        transaction, in order, just before COMMIT; ``after_commit`` once it has committed."""
+        self._sinks, self._committed = tuple(before_commit), tuple(after_commit)
 
     def transaction(self) -> _Transaction:
         """One atomic unit: state changes and the deliveries they cause commit together or not at all.
@@ -250,6 +256,9 @@ class _Transaction:
             if tx.events:
                 for listener in store._committed:
                     listener(tx.events)
+            if tx.committed:
+                for action in tx.committed:
+                    action()
         finally:
             store._lock.release()
 

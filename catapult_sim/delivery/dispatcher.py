@@ -13,7 +13,10 @@ import asyncio
 import contextlib
 import logging
 import threading
+import traceback
+from collections import deque
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +36,18 @@ if TYPE_CHECKING:  # aiohttp (and the SSL contexts it builds on import) loads wi
     import aiohttp
 
 log = logging.getLogger("catapult_sim.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class Unexpected:
+    """An exception the dispatcher did not expect while delivering for ``company``."""
+
+    company: str | None  # None: not tied to one delivery (the scan)
+    delivery_id: int | None
+    where: str  # "delivery 12" or "the delivery scan"
+    traceback: str
+
+
 MAX_IDLE = 30.0  # rescan at least this often (seconds), whatever the clock says
 RECORD_DELAY = 0.005  # attempts are recorded in batches this often (one commit each, wall seconds)
 
@@ -71,6 +86,8 @@ class Dispatcher:
         self._planned: str | None = None
         self._scheduler: asyncio.Task[None] | None = None
         self._unrecorded: list[Recorded] = []
+        self._unexpected: deque[Unexpected] = deque(maxlen=100)
+        self._unexpected_lock = threading.Lock()
         outbox.listen(self.notify)
         clock.subscribe(self.wake)
 
@@ -104,7 +121,7 @@ class Dispatcher:
     # -- being told about work (any thread) ----------------------------------------------------
 
     def notify(self, notices: list[Delivery]) -> None:
-        """New deliveries: called inside the writer's transaction, so they are taken after it ends."""
+        """New deliveries, just committed (any thread); taken on the dispatcher's loop."""
         self._call(self._accept, notices)
 
     def wake(self) -> None:
@@ -124,7 +141,7 @@ class Dispatcher:
             pass
 
     def _accept(self, notices: list[Delivery]) -> None:
-        """Take the new deliveries whose transaction committed."""
+        """Take the new deliveries that are still in the store (a reset may have cleared them since)."""
         for d in self.outbox.committed(notices):
             self._submit(d)
 
@@ -142,6 +159,27 @@ class Dispatcher:
         task = self._loop.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    # -- bugs: kept for the test that caused them --------------------------------------------------
+
+    def unexpected(self, exc: BaseException, d: Delivery | None) -> None:
+        """An exception that is not a delivery failure (a bug): logged, and kept until taken.
+
+        Delivery goes on; the ``catapult`` pytest fixture takes the errors of its company after
+        each test and fails that test with them, as pytest-httpserver does with handler errors.
+        """
+        what = f"delivery {d.id}" if d is not None else "the delivery scan"
+        log.error("%s failed unexpectedly", what, exc_info=exc)
+        text = "".join(traceback.format_exception(exc))
+        with self._unexpected_lock:
+            self._unexpected.append(Unexpected(d.company if d else None, d.id if d else None, what, text))
+
+    def take_unexpected(self, company: str | None = None) -> list[Unexpected]:
+        """Remove and return the unexpected errors of ``company`` and those of no company (None: all)."""
+        with self._unexpected_lock:
+            mine = [u for u in self._unexpected if company is None or u.company in (None, company)]
+            self._unexpected = deque((u for u in self._unexpected if u not in mine), maxlen=100)
+        return mine
 
     def forget_destinations(self) -> None:
         self._dest = {}
@@ -163,8 +201,8 @@ class Dispatcher:
             timeout = MAX_IDLE
             try:
                 timeout = self._scan()
-            except Exception:  # a failed scan must not end delivery; the next one retries
-                log.exception("delivery scan failed")
+            except Exception as exc:  # a failed scan must not end delivery; the next one retries
+                self.unexpected(exc, None)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -215,6 +253,7 @@ class Dispatcher:
         self._dest[d.destination] = health
         record = record_of(number, "attempt", now_s, out, result, step.outcome, plan)
         self._remember(Recorded(d, record, step.state, next_at, health if health != before else None))
+        _log_attempt(d, number, result, step.outcome, next_at, before, health)
         if plan is not None and plan.duplicate and step.state == DELIVERED:
             await self._duplicate(d, out, number)
 
@@ -288,3 +327,25 @@ class Dispatcher:
                 "times_downed": dest.downed_count,
             }
         return {"running": self.running, "retry": self.policy.describe(), "destinations": out}
+
+
+def _log_attempt(
+    d: Delivery,
+    number: int,
+    result: sender.Result,
+    outcome: str,
+    next_at: str | None,
+    before: DestinationState,
+    health: DestinationState,
+) -> None:
+    """One line per failed attempt and per paused or recovered destination (``serve`` prints them)."""
+    if result.error is not None or not 200 <= (result.status or 0) < 300:
+        answer = result.error if result.error is not None else f"answered {result.status}"
+        retry = f", next attempt at {next_at}" if next_at else ""
+        what = f"delivery #{d.id} attempt {number} ({d.callback_type}) to {d.destination}"
+        log.info("%s failed: %s (%s)%s", what, answer, outcome, retry)
+    if health.downed_until is not None and health.downed_until != before.downed_until:
+        log.info("destination %s paused until %s after %s failures in a row", d.destination, health.downed_until,
+                 before.failures + 1)  # fmt: skip
+    elif before.downed_until is not None and health.downed_until is None:
+        log.info("destination %s recovered", d.destination)

@@ -25,6 +25,8 @@ from catapult_sim.settings import Settings
 class CallbackEngine:
     """Everything callbacks need, over the simulator's store, clock and ids."""
 
+    tables = (*Registrations.tables, *Outbox.tables)  # keyed by company, in the order a reset clears them
+
     def __init__(self, store: Store, clock: Clock, ids: Ids, settings: Settings) -> None:
         self.store = store
         self.settings = settings
@@ -61,8 +63,8 @@ class CallbackEngine:
         await self.dispatcher.stop()
 
     def after_reset(self, companies: list[str]) -> None:
-        """A reset clears registrations and deliveries (company tables); also every URL's health,
-        and the ``--callback-url`` registrations come back."""
+        """After a reset cleared its tables: every URL's health is forgotten, and the
+        ``--callback-url`` registrations come back."""
         self.outbox.forget_destinations()
         self.dispatcher.forget_destinations()
         self.apply_shortcut(companies)

@@ -8,7 +8,6 @@ released in a seeded shuffled order.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Protocol
@@ -16,7 +15,6 @@ from typing import Any, Protocol
 from catapult_sim.core.callbacks.outbox import Delivery
 from catapult_sim.delivery.chaos import Chaos
 
-log = logging.getLogger("catapult_sim.delivery")
 REORDER_HOLD = 0.1  # how long a partial reorder window waits for more deliveries (wall seconds)
 
 
@@ -35,6 +33,8 @@ class Owner(Protocol):
     async def attempt(self, d: Delivery) -> None: ...
 
     def release(self, delivery_id: int) -> None: ...
+
+    def unexpected(self, exc: BaseException, d: Delivery | None) -> None: ...
 
 
 class Lane:
@@ -82,8 +82,8 @@ class Lane:
             while True:
                 try:
                     await self.owner.attempt(d)
-                except Exception:  # a delivery failure is data; anything else is logged, never fatal
-                    log.exception("delivery %s: attempt failed unexpectedly", d.id)
+                except Exception as exc:  # a delivery failure is data; anything else is a bug, never fatal
+                    self.owner.unexpected(exc, d)
                     self.owner.release(d.id)
                 if not (self.queue and self.owner.running and self.active <= self.owner.limit_for(self.url)):
                     break

@@ -277,9 +277,22 @@ class Journal:
         return iter(list(self._entries))
 
     def select(self, query: Query, limit: int | None = None) -> list[Entry]:
-        """Matching entries, oldest first; with ``limit``, the newest ``limit`` of them."""
-        found = [e for e in list(self._entries) if query.matches(e)]
-        return found[-limit:] if limit else found
+        """Matching entries, oldest first; with ``limit``, the newest ``limit`` of them.
+
+        With a limit the scan starts at the newest entry and stops once it has ``limit``: an open
+        inspector page asks for the newest page of a full journal several times a second.
+        """
+        entries = list(self._entries)
+        if not limit:
+            return [e for e in entries if query.matches(e)]
+        found: list[Entry] = []
+        for e in reversed(entries):
+            if query.matches(e):
+                found.append(e)
+                if len(found) == limit:
+                    break
+        found.reverse()
+        return found
 
     def get(self, entry_id: int) -> Entry | None:
         return next((e for e in self._entries if e.id == entry_id), None)

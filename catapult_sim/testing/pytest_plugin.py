@@ -148,6 +148,21 @@ def catapult(
         if handle.changed_clock or handle.sim.clock().get("mode") == "manual":
             handle.sim.system_clock()
         handle.close()
+    _fail_on_dispatcher_bugs(catapult_server, company)
+
+
+def _fail_on_dispatcher_bugs(server: RunningServer, company: str) -> None:
+    """Fail the test whose deliveries hit an unexpected exception in the simulator's dispatcher (a
+    bug of the simulator, not of the test), as pytest-httpserver fails a test on handler errors."""
+    sim = getattr(getattr(server.app, "state", None), "sim", None)
+    if sim is None:
+        return
+    found = sim.callbacks.dispatcher.take_unexpected(company)
+    if found:
+        shown = "\n".join(f"{u.where}:\n{u.traceback}" for u in found)
+        pytest.fail(
+            f"the simulator's callback dispatcher failed unexpectedly during this test:\n{shown}", pytrace=False
+        )
 
 
 @pytest.fixture

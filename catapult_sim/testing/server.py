@@ -24,6 +24,7 @@ class RunningServer:
     port: int
     server: Any
     thread: threading.Thread
+    app: Any = None  # the ASGI app it serves
 
     def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
@@ -52,7 +53,7 @@ def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, timeout: f
         time.sleep(0.005)
     sock = server.servers[0].sockets[0]
     bound_port = sock.getsockname()[1]
-    return RunningServer(f"http://{host}:{bound_port}", bound_port, server, thread)
+    return RunningServer(f"http://{host}:{bound_port}", bound_port, server, thread, app)
 
 
 @contextmanager

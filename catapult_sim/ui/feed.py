@@ -38,16 +38,18 @@ class Listener:
 class Feed:
     """Polls ``probe`` while anyone listens and fans the names of changed marks out to listeners."""
 
-    def __init__(self, probe: Callable[[], Marks], interval: float = 0.25) -> None:
+    def __init__(self, probe: Callable[[], Marks], interval: float = 0.5) -> None:
         self.probe = probe
         self.interval = interval
         self.listeners: set[Listener] = set()
         self.dropped = 0  # listeners dropped for falling behind, since start
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def subscribe(self) -> Listener:
         listener = Listener()
         self.listeners.add(listener)
+        self._loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._watch())
         return listener
@@ -64,6 +66,19 @@ class Feed:
                 listener.dropped = True
                 self.listeners.discard(listener)
                 self.dropped += 1
+
+    def end_streams(self) -> None:
+        """End every open stream now (the server is stopping). Safe from a signal handler or thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._end_all)
+
+    def _end_all(self) -> None:
+        for listener in list(self.listeners):
+            listener.dropped = True
+            with contextlib.suppress(asyncio.QueueFull):
+                listener.queue.put_nowait([])  # wakes the stream, which sees it was dropped
+        self.listeners.clear()
 
     async def _watch(self) -> None:
         last = self.probe()
@@ -95,6 +110,8 @@ class Feed:
                     names = await asyncio.wait_for(listener.queue.get(), timeout=max(wait, 0.0))
                 except TimeoutError:
                     yield ": keepalive\n\n"
+                    continue
+                if not names:
                     continue
                 data = jsonio.dumps(names)
                 yield "".join(f"event: {name}\ndata: {data}\n\n" for name in names)

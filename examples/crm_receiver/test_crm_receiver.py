@@ -1,7 +1,7 @@
 """Tests of the example CRM receiver against catapult-sim, with the pytest plugin's fixtures.
 
 ``catapult`` is a company of this test's own on a simulator the plugin started; ``callback_inbox`` a
-recording receiver. Nothing to configure: ``pip install catapult-sim`` registers the plugin.
+recording receiver. Nothing to configure: installing catapult-sim registers the plugin.
 """
 
 from __future__ import annotations

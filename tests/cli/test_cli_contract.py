@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from catapult_sim.app import create_app
+from catapult_sim.settings import Settings
+from catapult_sim.testing.server import serve_in_thread
+
 pytestmark = pytest.mark.slow
 
 
@@ -30,6 +34,17 @@ def test_the_suite_passes_against_its_own_simulator_and_ignores_the_projects_pyt
     assert "<testsuite" in (tmp_path / "contract.xml").read_text()
 
 
-def test_an_unreachable_target_fails(tmp_path: Path) -> None:
+def test_an_unreachable_target_is_one_line_and_exit_2(tmp_path: Path) -> None:
     done = contract(tmp_path, "--target", "http://127.0.0.1:9", "--company", "x", "--user", "u", "--password", "p")
-    assert done.returncode != 0
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "cannot reach" in done.stderr
+    assert " failed" not in done.stdout  # the suite did not run
+
+
+def test_refused_credentials_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    with serve_in_thread(create_app(Settings())) as server:
+        done = contract(tmp_path, "--target", server.url, "--company", "demo", "--user", "VibesUser",
+                        "--password", "wrong")  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "refused the credentials" in done.stderr
+    assert " failed" not in done.stdout

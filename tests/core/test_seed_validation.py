@@ -150,9 +150,9 @@ def test_the_cli_lists_every_problem_and_exits_2_without_a_traceback(tmp_path: P
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [
-        f"catapult-sim: seed file {tmp_path / 'seed.json'} has 2 problems (see docs/seed.md):",
-        "  $.companies[0].campaigns[0]: list_id is required",
-        "  $.companies[0].campaigns[1].list_id: company 'acme' has no list '1' (its lists: 5001, 5002)",
+        f"catapult-sim: --seed-file {tmp_path / 'seed.json'} has 2 problems (see docs/seed.md):"
+        " $.companies[0].campaigns[0]: list_id is required;"
+        " $.companies[0].campaigns[1].list_id: company 'acme' has no list '1' (its lists: 5001, 5002)"
     ]
 
 

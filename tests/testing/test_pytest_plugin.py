@@ -277,3 +277,43 @@ def test_assert_delivered_with_a_count_reports_the_extra_ones(inbox: CallbackInb
         inbox.assert_delivered("subscription_added", timeout=0.1)
     assert "no subscription_added callback arrived" in str(caught.value)
     assert "#2 person_added  event_id=E2 -> 200" in str(caught.value)
+
+
+DISPATCHER_BUG = """
+import time
+
+
+def test_a_bug_in_the_dispatcher_fails_this_test(catapult, callback_inbox, catapult_server):
+    dispatcher = catapult_server.app.state.sim.callbacks.dispatcher
+
+    async def broken(delivery):
+        raise RuntimeError("a bug in the dispatcher")
+
+    dispatcher.attempt = broken  # the next delivery of any company hits it
+    catapult.connect(callback_inbox, types=["subscription_added"])
+    catapult.sign_up("+12135551234", campaign="DemoSOI1")
+    deadline = time.monotonic() + 10
+    while not dispatcher._unexpected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    del dispatcher.attempt  # later tests deliver again
+
+
+def test_the_next_test_is_not_blamed(catapult, callback_inbox):
+    catapult.connect(callback_inbox, types=["subscription_added"])
+    catapult.sign_up("+12135551235", campaign="DemoSOI1")
+    callback_inbox.assert_delivered("subscription_added")
+"""
+
+
+@slow
+def test_an_unexpected_dispatcher_error_fails_the_test_that_caused_it(inner: pytest.Pytester) -> None:
+    inner.makepyfile(test_dispatcher_bug=DISPATCHER_BUG)
+    result = inner.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_a_bug_in_the_dispatcher_fails_this_test*",
+            "*the simulator's callback dispatcher failed unexpectedly during this test*",
+            "*RuntimeError: a bug in the dispatcher*",
+        ]
+    )

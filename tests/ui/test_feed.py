@@ -82,3 +82,24 @@ def test_the_stream_says_hello_then_one_event_per_name_and_ends_when_dropped() -
         events
         == 'event: deliveries\ndata: ["deliveries","journal"]\n\nevent: journal\ndata: ["deliveries","journal"]\n\n'
     )
+
+
+def test_end_streams_ends_every_open_stream_promptly() -> None:
+    """What the server's exit signal does: open streams finish instead of holding the exit up."""
+
+    async def scenario() -> list[list[str]]:
+        feed = Feed(lambda: {})
+        streams = [feed.stream(feed.subscribe()) for _ in range(3)]
+        for s in streams:
+            await anext(s)  # hello
+        feed.end_streams()
+        rest = await asyncio.wait_for(asyncio.gather(*[_drain(s) for s in streams]), 1)
+        assert feed.listeners == set()
+        await feed.close()
+        return rest
+
+    assert run(scenario()) == [[], [], []]
+
+
+async def _drain(stream) -> list[str]:  # type: ignore[no-untyped-def]
+    return [chunk async for chunk in stream]

@@ -54,7 +54,7 @@ class CallbackEvents:
                 head = payloads.envelope(type_, event_id, str(wire(now)), reg.callback_id)
                 full = {**head, **payloads.apply_overrides(data, company, overrides)}
                 notices.append(self.outbox.enqueue(tx, reg, type_, full, test=True))
-            self.outbox.announce(notices)
+            self.outbox.announce(tx, notices)
         message = f"test {type_} callback queued for {len(regs)} registration(s)"
         return {"message": message, "event_id": event_id}
 

@@ -1,7 +1,9 @@
 """The transactional outbox: a state change and the callback deliveries it causes commit together.
 
-``Outbox.sink`` runs inside every transaction that emitted domain events (``Store.add_sink``): it
-matches each event to the active registrations and writes one ``deliveries`` row per registration.
+``Outbox.sink`` runs inside every transaction that emitted domain events (the simulator hands it to
+``Store.handle_events``): it matches each event to the active registrations and writes one
+``deliveries`` row per registration; once the transaction has committed, the new deliveries are
+announced to the listener (the dispatcher). A rolled-back change announces nothing.
 The dispatcher (``catapult_sim.delivery``) sends them and records every attempt back here. Rows survive
 a ``kill -9`` when the store is a file, so a pending or retrying delivery is sent after a restart.
 """
@@ -124,6 +126,8 @@ Listener = Callable[[list[Delivery]], None]
 class Outbox:
     """Deliveries, their attempts and destination health, over the store."""
 
+    tables = ("delivery_attempts", "deliveries")  # keyed by company, in the order a reset clears them
+
     def __init__(self, store: Store, clock: Clock, ids: Ids, registrations: Registrations, cap: int) -> None:
         self.store = store
         self.clock = clock
@@ -134,11 +138,9 @@ class Outbox:
         self._finished = 0
         self._listeners: list[Listener] = []
         store.migrate(DDL)
-        store.company_tables.extend(["delivery_attempts", "deliveries"])
-        store.add_sink(self.sink)
 
     def listen(self, listener: Listener) -> None:
-        """Be told (inside the transaction, before COMMIT) about every new delivery."""
+        """Be told about every new delivery, once the transaction that wrote it has committed."""
         self._listeners.append(listener)
 
     # -- creating deliveries -------------------------------------------------------------------
@@ -155,7 +157,7 @@ class Outbox:
                     data[reg.api_version] = part
                     head = payloads.envelope(callback_type, event_id, str(wire(event.occurred_at)), reg.callback_id)
                     notices.append(self.enqueue(tx, reg, callback_type, {**head, **part}))
-        self.announce(notices)
+        self.announce(tx, notices)
 
     def enqueue(
         self, tx: Tx, reg: Registration, callback_type: str, body: dict[str, Any], *, test: bool = False
@@ -190,14 +192,17 @@ class Outbox:
                     row = tx.one("SELECT * FROM deliveries WHERE id=?", (cur.lastrowid,))
                     assert row is not None
                     notices.append(Delivery.from_row(row))
-            self.announce(notices)
+            self.announce(tx, notices)
         return [d.id for d in notices]
 
-    def announce(self, notices: list[Delivery]) -> None:
-        """Tell the listeners about new deliveries (still inside their transaction)."""
-        if notices:
-            for listener in self._listeners:
-                listener(notices)
+    def announce(self, tx: Tx, notices: list[Delivery]) -> None:
+        """Tell the listeners about these new deliveries once ``tx`` has committed."""
+        if notices and self._listeners:
+            tx.after_commit(lambda: self._tell(notices))
+
+    def _tell(self, notices: list[Delivery]) -> None:
+        for listener in self._listeners:
+            listener(notices)
 
     # -- the dispatcher's side -----------------------------------------------------------------
 

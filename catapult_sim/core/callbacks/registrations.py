@@ -104,13 +104,14 @@ def render(reg: Registration) -> dict[str, Any]:
 class Registrations:
     """The callback registrations of every company, over the store."""
 
+    tables = ("callbacks",)  # keyed by company (a reset clears them)
+
     def __init__(self, store: Store, clock: Clock, ids: Ids, destinations: DestinationPolicy | None = None) -> None:
         self.store = store
         self.clock = clock
         self.ids = ids
         self.destinations = destinations  # None: any URL (a Registrations made without the engine)
         store.migrate(DDL)
-        store.company_tables.append("callbacks")
         # Every state change asks which registrations it feeds; most companies have none or a few.
         # The live (not cancelled) ones are kept per company, valid while store.generation stays
         # the same: it moves on every write to this table, every reset and every rollback.
