@@ -63,7 +63,7 @@ def test_the_steps_in_order() -> None:
         "Start catapult-sim",
         "Provider suite",
         "Start the CRM's callback receiver",
-        "CallbackInbox suite",
+        "Receiver suite",
         "Upload the reports",
     ]
     upload = dict(steps_text(job_in_doc()))["Upload the reports"]
@@ -164,7 +164,7 @@ def test_the_file_is_a_github_actions_workflow() -> None:
         assert set(step) <= {"name", "uses", "with", "run", "if", "env"}, step
     runs = {step["name"]: step["run"] for step in job["steps"] if "run" in step}
     assert runs["Provider suite"].startswith('catapult-sim contract --target "$SIM_URL"')
-    assert runs["CallbackInbox suite"].startswith('catapult-sim check-receiver "$RECEIVER_URL"')
+    assert runs["Receiver suite"].startswith('catapult-sim check-receiver "$RECEIVER_URL"')
     assert job["steps"][-1]["if"] == "always()"
 
 

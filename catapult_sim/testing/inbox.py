@@ -62,7 +62,7 @@ class CallbackInbox:
 
     @property
     def base_url(self) -> str:
-        assert self._loop is not None, "the inbox is not started"
+        assert self.port, "the inbox is not started"  # the port it listened on stays known after stop()
         return f"{'https' if self.tls is not None else 'http'}://{self.host}:{self.port}"
 
     @property
