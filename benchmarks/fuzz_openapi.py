@@ -20,6 +20,7 @@ import argparse
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from catapult_sim.testing.process import serve_process
@@ -38,7 +39,8 @@ def fuzz(location: str, base_url: str, max_examples: int, seed: int, *extra: str
         "--seed", str(seed), "-n", str(max_examples), "--generation-database", "none", "--no-color",
         "--continue-on-failure", *extra,
     ]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as cache:  # Schemathesis keeps a cache in its working directory
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=cache)
     found = re.search(r"(\d+) generated", done.stdout)
     summary = done.stdout[done.stdout.rfind("SUMMARY") :] if "SUMMARY" in done.stdout else done.stdout[-3000:]
     return (int(found.group(1)) if found else 0), done.returncode, summary

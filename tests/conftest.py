@@ -22,7 +22,8 @@ from catapult_sim import schemas
 from catapult_sim.app import create_app
 from catapult_sim.core.seed import DEMO_PASSWORD, DEMO_USERNAME
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Answer, Received, Receiver
+from catapult_sim.testing.inbox import CallbackInbox
+from catapult_sim.testing.receiver import Answer, Received
 
 NONCONFORMING = "nonconforming"
 
@@ -95,7 +96,7 @@ def callback_problems(got: Received) -> list[str]:
 
 
 @pytest.fixture
-def receiver(request: pytest.FixtureRequest) -> Iterator[Receiver]:
+def receiver(request: pytest.FixtureRequest) -> Iterator[CallbackInbox]:
     """A real recording HTTP receiver on 127.0.0.1, port 0 (callback tests point registrations at it).
 
     Every body it receives must validate against its ``callback-<callback_type>`` schema; the test
@@ -110,6 +111,6 @@ def receiver(request: pytest.FixtureRequest) -> Iterator[Receiver]:
             with lock:
                 found.extend(problems)
 
-    with Receiver(on_request=check if _checked(request) else None) as rx:
+    with CallbackInbox(on_request=check if _checked(request) else None) as rx:
         yield rx
     assert found == [], "callbacks that break their schema:\n" + "\n".join(found[:20])

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 EXCLUDED = "^/_sim/(faults|rate-limits)"
 
 
-def test_every_phase_finds_no_server_error() -> None:
+def test_every_phase_finds_no_server_error(tmp_path: Path) -> None:
     cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert cli is not None, "schemathesis is a test dependency"
     with serve_in_thread(create_app(Settings(random_seed=1))) as server:
@@ -33,7 +33,7 @@ def test_every_phase_finds_no_server_error() -> None:
              "--phases", "examples,coverage,fuzzing,stateful", "--checks", "not_a_server_error",
              "--exclude-path-regex", EXCLUDED, "--seed", "20240601", "-n", "3",
              "--generation-database", "none", "--no-color"],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, cwd=tmp_path,  # its cache stays out of the tree
         )  # fmt: skip
     summary = done.stdout[done.stdout.rfind("SUMMARY") :]
     assert done.returncode == 0, done.stdout[-6000:]

@@ -18,7 +18,7 @@ from catapult_sim.app import create_app
 from catapult_sim.delivery.chaos import Rule
 from catapult_sim.routes import CONTROL_OPS, Op
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 
 S = "/_sim"
 SC = "/_sim/companies/demo"
@@ -27,7 +27,7 @@ CONTROL = [op for op in CONTROL_OPS if op.path.startswith(S)]
 
 
 @pytest.fixture
-def checked(receiver: Receiver) -> Iterator[tuple[TestClient, Seen, Receiver]]:
+def checked(receiver: CallbackInbox) -> Iterator[tuple[TestClient, Seen, CallbackInbox]]:
     seen: Seen = set()
     settings = Settings(random_seed=7, clock="manual", start_time="2030-01-01T09:00:00Z")
     with TestClient(create_app(settings), headers=AUTH) as client:
@@ -89,8 +89,8 @@ def _clock_journal_faults(c: TestClient) -> None:
     c.delete(S + "/journal", params={"company": "demo"})
 
 
-def _deliveries(c: TestClient, rx: Receiver) -> None:
-    rx.wait_for(3)
+def _deliveries(c: TestClient, rx: CallbackInbox) -> None:
+    rx.wait_requests(3)
     listed = c.get(S + "/deliveries", params={"limit": "2"}).json()
     c.get(S + "/deliveries", params={"status": "delivered", "type": "person_added"})
     first = listed[-1]["id"]
@@ -100,16 +100,16 @@ def _deliveries(c: TestClient, rx: Receiver) -> None:
     c.get(S + "/deliveries/attempts", params={"after": "0", "limit": "5"})
     c.get(S + "/destinations")
     c.post(S + "/chaos", json={"seed": 3, "duplicate_probability": 0.2, "latency_ms": 100, "jitter_ms": 50})
-    c.post(S + "/chaos", json={"destination": rx.url("/elsewhere"), "reorder_window": 3})
+    c.post(S + "/chaos", json={"destination": rx.url_for("/elsewhere"), "reorder_window": 3})
     c.get(S + "/chaos")
     c.delete(S + "/chaos")
     assert c.post(SC + "/reset", json={}).status_code == 200
     assert c.post(S + "/reset", json={"seed": 7}).status_code == 200
 
 
-def test_every_control_answer_matches_its_schema(checked: tuple[TestClient, Seen, Receiver]) -> None:
+def test_every_control_answer_matches_its_schema(checked: tuple[TestClient, Seen, CallbackInbox]) -> None:
     client, seen, rx = checked
-    _platform(client, rx.url("/hooks"))
+    _platform(client, rx.url_for("/hooks"))
     _clock_journal_faults(client)
     _deliveries(client, rx)
     succeeded = {(m, p) for m, p, status in seen if status < 400}

@@ -110,7 +110,7 @@ def _attempt_line(r: dict[str, Any]) -> str:
 
 
 def _receiver(a: argparse.Namespace) -> int:
-    from catapult_sim.testing.receiver import Answer, Received, Receiver
+    from catapult_sim.testing.inbox import Answer, CallbackInbox, Received
 
     def print_request(got: Received, answer: Answer) -> None:
         body = got.json
@@ -123,11 +123,11 @@ def _receiver(a: argparse.Namespace) -> int:
         )
 
     free(a.host, a.port)
-    rx = Receiver(a.host, a.port, on_request=print_request)
+    rx = CallbackInbox(a.host, a.port, on_request=print_request)
     rx.set_default(a.status)
     rx.start()
     rx.script("*", *a.fail)
-    print(f"receiving on {rx.url()} (any path); Ctrl-C to stop", flush=True)
+    print(f"receiving on {rx.url} (any path); Ctrl-C to stop", flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from catapult_sim import schemas
 from catapult_sim.app import create_app
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"
@@ -181,9 +181,9 @@ def test_test_event_rejects_unknown_fields(client: TestClient) -> None:
 
 
 def test_test_event_delivers_a_sample_with_the_overrides_and_the_event_id(
-    client: TestClient, receiver: Receiver
+    client: TestClient, receiver: CallbackInbox
 ) -> None:
-    client.post(CB, json=body("person_added", receiver.url()), headers=V2)
+    client.post(CB, json=body("person_added", receiver.url), headers=V2)
     sent = {
         "callback_type": "person_added",
         "person": {"external_person_id": "CRM-1", "mobile": {"mdn": "+15550001111"}},
@@ -191,7 +191,7 @@ def test_test_event_delivers_a_sample_with_the_overrides_and_the_event_id(
     r = client.post("/companies/demo/config/callback_events/test", json=sent)
     assert r.status_code == 200, r.text
     assert schemas.problems("test-callback-response", r.json()) == []
-    got = receiver.wait_for(1)[0]
+    got = receiver.wait_requests(1)[0]
     payload = got.json
     assert payload["event_id"] == r.json()["event_id"] and payload["callback_type"] == "person_added"
     assert payload["person"]["external_person_id"] == "CRM-1"
@@ -201,12 +201,14 @@ def test_test_event_delivers_a_sample_with_the_overrides_and_the_event_id(
     assert client.get("/_sim/companies/demo/state").json()["persons"] == []  # no account data touched
 
 
-def test_test_event_for_a_list_goes_only_to_that_lists_registration(client: TestClient, receiver: Receiver) -> None:
-    client.post(CB, json=body(url=receiver.url("/a")))
-    client.post(CB, json=body(url=receiver.url("/b"), subscription_added={"list_id": "1002"}))
+def test_test_event_for_a_list_goes_only_to_that_lists_registration(
+    client: TestClient, receiver: CallbackInbox
+) -> None:
+    client.post(CB, json=body(url=receiver.url_for("/a")))
+    client.post(CB, json=body(url=receiver.url_for("/b"), subscription_added={"list_id": "1002"}))
     sent = {"callback_type": "subscription_added", "subscription": {"subscription_list": {"id": "1002"}}}
     assert client.post("/companies/demo/config/callback_events/test", json=sent).status_code == 200
-    got = receiver.wait_for(1, "/b")[0].json
+    got = receiver.wait_requests(1, "/b")[0].json
     assert got["subscription"]["subscription_list"] == {
         "id": "1002",
         "url": "/companies/demo/mobiledb/subscription_lists/1002",

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from catapult_sim.testing.inbox import CallbackInbox
 from catapult_sim.testing.process import listening_url
-from catapult_sim.testing.receiver import Receiver
 
 pytestmark = pytest.mark.slow
 MDN = "+12135551234"
@@ -68,26 +68,26 @@ def test_the_banner_shows_the_credentials_of_the_loaded_seed(tmp_path: Path) -> 
             proc.kill()
 
 
-def _flaky_destination(rx: Receiver, *extra: str) -> list[str]:
+def _flaky_destination(rx: CallbackInbox, *extra: str) -> list[str]:
     rx.script("*", 503)  # then the default 200
-    return ["--callback-url", rx.url(), "--retry-schedule", "100ms", "--downed-after", "1",
+    return ["--callback-url", rx.url, "--retry-schedule", "100ms", "--downed-after", "1",
             "--downed-cooldown", "300ms", *extra]  # fmt: skip
 
 
 def test_failed_attempts_and_paused_and_recovered_destinations_are_one_line_each() -> None:
-    with Receiver() as rx, serve(*_flaky_destination(rx)) as (url, lines):
+    with CallbackInbox() as rx, serve(*_flaky_destination(rx)) as (url, lines):
         httpx.post(url + "/_sim/companies/demo/opt-in", json={"mdn": MDN, "list_id": "1001"}).raise_for_status()
         failed = wait_line(lines, "failed")
-        assert "attempt 1" in failed and "503" in failed and rx.url() in failed
-        assert rx.url() in wait_line(lines, "paused")
-        assert rx.url() in wait_line(lines, "recovered")
-        rx.wait_for(2)
+        assert "attempt 1" in failed and "503" in failed and rx.url in failed
+        assert rx.url in wait_line(lines, "paused")
+        assert rx.url in wait_line(lines, "recovered")
+        rx.wait_requests(2)
 
 
 def test_log_level_warning_keeps_serve_quiet() -> None:
-    with Receiver() as rx, serve(*_flaky_destination(rx, "--log-level", "warning")) as (url, lines):
+    with CallbackInbox() as rx, serve(*_flaky_destination(rx, "--log-level", "warning")) as (url, lines):
         httpx.post(url + "/_sim/companies/demo/opt-in", json={"mdn": MDN, "list_id": "1001"}).raise_for_status()
-        rx.wait_for(2)  # the failure, then the success after the pause
+        rx.wait_requests(2)  # the failure, then the success after the pause
         deliveries = httpx.get(url + "/_sim/deliveries").json()
         assert deliveries[0]["state"] == "delivered"
     leftover = []

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from catapult_sim.app import create_app
 from catapult_sim.delivery.chaos import Chaos
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import AUTH
 
 NOW = "2024-01-01T00:00:00Z"
@@ -54,11 +54,11 @@ def wait_for_log(client: TestClient, delivery_id: int, entries: int) -> dict[str
     return d
 
 
-def test_duplicates_repeat_the_identical_request(client: TestClient, receiver: Receiver) -> None:
-    hook(client, receiver.url())
+def test_duplicates_repeat_the_identical_request(client: TestClient, receiver: CallbackInbox) -> None:
+    hook(client, receiver.url)
     chaos(client, duplicate_probability=1)
     persons(client, 2)
-    got = receiver.wait_for(4)
+    got = receiver.wait_requests(4)
     by_event: dict[str, list[Any]] = {}
     for r in got:
         by_event.setdefault(r.json["event_id"], []).append(r.json)
@@ -68,9 +68,9 @@ def test_duplicates_repeat_the_identical_request(client: TestClient, receiver: R
     assert d["state"] == "delivered" and d["attempts"] == 1 and d["attempt_log"][0]["chaos"] == {"duplicate": True}
 
 
-def test_a_dropped_request_never_arrives_and_is_retried(client: TestClient, receiver: Receiver) -> None:
-    hook(client, receiver.url())
-    chaos(client, destination=receiver.url(), drop_probability=1)
+def test_a_dropped_request_never_arrives_and_is_retried(client: TestClient, receiver: CallbackInbox) -> None:
+    hook(client, receiver.url)
+    chaos(client, destination=receiver.url, drop_probability=1)
     persons(client, 1)
     d = wait_for_log(client, 1, 1)
     assert d["state"] == "retrying" and "dropped by chaos" in d["last_error"]
@@ -78,24 +78,26 @@ def test_a_dropped_request_never_arrives_and_is_retried(client: TestClient, rece
     assert receiver.requests() == []
     client.delete("/_sim/chaos")
     client.post("/_sim/clock/advance", json={"by": "5m"})
-    assert receiver.wait_for(1)[0].json["delivery_attempt"] == "2"
+    assert receiver.wait_requests(1)[0].json["delivery_attempt"] == "2"
 
 
-def test_a_dropped_answer_makes_the_retry_a_duplicate_for_the_receiver(client: TestClient, receiver: Receiver) -> None:
-    hook(client, receiver.url())
+def test_a_dropped_answer_makes_the_retry_a_duplicate_for_the_receiver(
+    client: TestClient, receiver: CallbackInbox
+) -> None:
+    hook(client, receiver.url)
     chaos(client, drop_probability=1, drop_mode="response")
     persons(client, 1)
     d = wait_for_log(client, 1, 1)
     assert d["state"] == "retrying" and "answer (200) was lost" in d["last_error"]
     chaos(client, drop_probability=0)
     client.post("/_sim/clock/advance", json={"by": "5m"})
-    first, second = (r.json for r in receiver.wait_for(2))
+    first, second = (r.json for r in receiver.wait_requests(2))
     assert first["event_id"] == second["event_id"]
     assert (first["delivery_attempt"], second["delivery_attempt"]) == ("1", "2")
 
 
-def test_latency_with_jitter_is_added_and_recorded(client: TestClient, receiver: Receiver) -> None:
-    hook(client, receiver.url())
+def test_latency_with_jitter_is_added_and_recorded(client: TestClient, receiver: CallbackInbox) -> None:
+    hook(client, receiver.url)
     chaos(client, latency_ms=20, jitter_ms=30)
     persons(client, 3)
     for n in (1, 2, 3):
@@ -103,43 +105,43 @@ def test_latency_with_jitter_is_added_and_recorded(client: TestClient, receiver:
         assert 20 <= added <= 50
 
 
-def test_reordering_shuffles_a_window_in_a_seeded_order(client: TestClient, receiver: Receiver) -> None:
+def test_reordering_shuffles_a_window_in_a_seeded_order(client: TestClient, receiver: CallbackInbox) -> None:
     for n in range(5):
         client.post("/_sim/companies/demo/opt-in", json={"mdn": f"+1213555000{n}", "list_id": "1001"})
-    hook(client, receiver.url(), "subscription_removed", list_id="1001")
+    hook(client, receiver.url, "subscription_removed", list_id="1001")
     state = chaos(client, reorder_window=5)
     client.post("/_sim/companies/demo/lists/1001/archive", json={})  # five removals in one transaction
-    got = receiver.wait_for(5)
+    got = receiver.wait_requests(5)
     arrived = [int(r.headers["X-Catapult-Sim-Delivery-Id"]) for r in got]
-    expected = Chaos(state["seed"]).reorder(receiver.url(), [1, 2, 3, 4, 5])
+    expected = Chaos(state["seed"]).reorder(receiver.url, [1, 2, 3, 4, 5])
     assert arrived == expected and arrived != sorted(arrived)
 
 
-def test_a_destination_rule_leaves_other_destinations_alone(client: TestClient, receiver: Receiver) -> None:
-    hook(client, receiver.url("/a"))
-    hook(client, receiver.url("/b"))
-    chaos(client, destination=receiver.url("/a"), duplicate_probability=1)
+def test_a_destination_rule_leaves_other_destinations_alone(client: TestClient, receiver: CallbackInbox) -> None:
+    hook(client, receiver.url_for("/a"))
+    hook(client, receiver.url_for("/b"))
+    chaos(client, destination=receiver.url_for("/a"), duplicate_probability=1)
     persons(client, 1)
-    assert len(receiver.wait_for(2, "/a")) == 2
-    mine = [d for d in client.get("/_sim/deliveries").json() if d["destination"] == receiver.url("/b")]
+    assert len(receiver.wait_requests(2, "/a")) == 2
+    mine = [d for d in client.get("/_sim/deliveries").json() if d["destination"] == receiver.url_for("/b")]
     assert wait_for_log(client, mine[0]["id"], 1)["attempt_log"][0]["chaos"] is None
     assert len(receiver.requests("/b")) == 1
 
 
-def _run(receiver: Receiver, seed: int, path: str) -> list[Any]:
+def _run(receiver: CallbackInbox, seed: int, path: str) -> list[Any]:
     """One fresh simulator, the same events, chaos with ``seed``; what chaos did to each delivery."""
     rule = {"duplicate_probability": 0.5, "drop_probability": 0.5, "latency_ms": 1, "jitter_ms": 4}
     with TestClient(
         create_app(Settings(random_seed=3, clock="manual", start_time=NOW, downed_after=100)), headers=AUTH
     ) as client:
-        hook(client, receiver.url(path))
+        hook(client, receiver.url_for(path))
         chaos(client, seed=seed, **rule)
         persons(client, 12)
         plans = Chaos(seed)
         plans.set(rule)
         out = []
         for n in range(1, 13):
-            plan = plans.plan(receiver.url(path), n, 1)
+            plan = plans.plan(receiver.url_for(path), n, 1)
             assert plan is not None
             entries = 2 if plan.duplicate and not plan.drop else 1
             d = wait_for_log(client, n, entries)
@@ -147,7 +149,7 @@ def _run(receiver: Receiver, seed: int, path: str) -> list[Any]:
         return out
 
 
-def test_the_same_seed_reproduces_the_chaos_and_another_seed_does_not(receiver: Receiver) -> None:
+def test_the_same_seed_reproduces_the_chaos_and_another_seed_does_not(receiver: CallbackInbox) -> None:
     first, second = _run(receiver, 42, "/one"), _run(receiver, 42, "/two")
     assert first == second
     assert {state for _, state, _ in first} == {"delivered", "retrying"}

@@ -15,7 +15,8 @@ from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Answer, Receiver
+from catapult_sim.testing.inbox import CallbackInbox
+from catapult_sim.testing.receiver import Answer
 from tests.conftest import AUTH
 
 NOW = "2024-01-01T00:00:00Z"
@@ -71,9 +72,9 @@ def attempts(n: int) -> Callable[[dict[str, Any]], bool]:
     return lambda d: len([a for a in d.get("attempt_log", []) if a["kind"] == "attempt"]) >= n
 
 
-def test_a_2xx_is_delivered_once(client: TestClient, receiver: Receiver) -> None:
+def test_a_2xx_is_delivered_once(client: TestClient, receiver: CallbackInbox) -> None:
     receiver.set_default(204)
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     person(client)
     d = wait(client, lambda d: d["state"] == "delivered")
     assert d["attempts"] == 1 and d["last_status"] == 204 and d["next_attempt_at"] is None
@@ -84,9 +85,11 @@ def test_a_2xx_is_delivered_once(client: TestClient, receiver: Receiver) -> None
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 409, 410, 422, 429])
-def test_a_4xx_is_a_permanent_failure_and_never_retried(client: TestClient, receiver: Receiver, status: int) -> None:
+def test_a_4xx_is_a_permanent_failure_and_never_retried(
+    client: TestClient, receiver: CallbackInbox, status: int
+) -> None:
     receiver.set_default(Answer(status, "no thanks"))
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     person(client)
     d = wait(client, lambda d: d["state"] == "failed")
     assert d["attempts"] == 1 and d["next_attempt_at"] is None and d["last_status"] == status
@@ -99,9 +102,9 @@ def test_a_4xx_is_a_permanent_failure_and_never_retried(client: TestClient, rece
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 500, 502, 503, 504])
-def test_3xx_and_5xx_are_retried_on_the_schedule(client: TestClient, receiver: Receiver, status: int) -> None:
+def test_3xx_and_5xx_are_retried_on_the_schedule(client: TestClient, receiver: CallbackInbox, status: int) -> None:
     receiver.script("/hook", Answer(status, headers=(("Location", "/elsewhere"),)))
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     person(client)
     d = wait(client, lambda d: d["state"] == "retrying")
     assert d["attempts"] == 1 and d["last_status"] == status
@@ -110,31 +113,31 @@ def test_3xx_and_5xx_are_retried_on_the_schedule(client: TestClient, receiver: R
     assert wait(client, lambda d: True)["attempts"] == 1
     advance(client, "1s")
     d = wait(client, lambda d: d["state"] == "delivered")
-    first, second = (r.json for r in receiver.wait_for(2))
+    first, second = (r.json for r in receiver.wait_requests(2))
     assert (first["delivery_attempt"], second["delivery_attempt"]) == ("1", "2")
     assert first["event_id"] == second["event_id"]
     assert receiver.requests()[1].path == "/hook"  # the redirect was not followed
 
 
-def test_503_twice_then_the_third_attempt_says_3(client: TestClient, receiver: Receiver) -> None:
+def test_503_twice_then_the_third_attempt_says_3(client: TestClient, receiver: CallbackInbox) -> None:
     receiver.script("/hook", 503, 503)
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     person(client)
     wait(client, attempts(1))
     advance(client, "5m")
     wait(client, attempts(2))
     advance(client, "5m")
     d = wait(client, lambda d: d["state"] == "delivered")
-    got = receiver.wait_for(3)
+    got = receiver.wait_requests(3)
     assert [r.json["delivery_attempt"] for r in got] == ["1", "2", "3"]
     assert [r.headers["X-Catapult-Sim-Attempt"] for r in got] == ["1", "2", "3"]
     assert [a["outcome"] for a in d["attempt_log"]] == ["retry", "retry", "delivered"]
     assert d["attempt_log"][0]["next_attempt_at"] == "2024-01-01T00:05:00.000000Z"
 
 
-def test_the_vibes_schedule_gives_up_after_six_attempts(client: TestClient, receiver: Receiver) -> None:
+def test_the_vibes_schedule_gives_up_after_six_attempts(client: TestClient, receiver: CallbackInbox) -> None:
     receiver.set_default(500)
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     person(client)
     for n in range(1, 6):
         wait(client, attempts(n))
@@ -145,9 +148,9 @@ def test_the_vibes_schedule_gives_up_after_six_attempts(client: TestClient, rece
     assert len(receiver.requests()) == 6
 
 
-def test_a_timeout_is_recorded_and_retried(client: TestClient, receiver: Receiver) -> None:
+def test_a_timeout_is_recorded_and_retried(client: TestClient, receiver: CallbackInbox) -> None:
     receiver.script("/hook", Answer(hang=True))
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     person(client)
     d = wait(client, lambda d: d["state"] == "retrying")
     assert "timeout" in d["last_error"] and d["last_status"] is None
@@ -182,31 +185,31 @@ def garbage_url() -> Iterator[str]:
 
 
 def test_huge_garbage_and_redirecting_answers_are_recorded_not_fatal(
-    client: TestClient, receiver: Receiver, garbage_url: str
+    client: TestClient, receiver: CallbackInbox, garbage_url: str
 ) -> None:
     receiver.script("/huge", Answer(200, "x" * (5 << 20)))
     receiver.script("/moved", Answer(302, headers=(("Location", "http://example.invalid/"),)))
-    for url in (receiver.url("/huge"), receiver.url("/moved"), garbage_url):
+    for url in (receiver.url_for("/huge"), receiver.url_for("/moved"), garbage_url):
         hook(client, url)
     person(client)
     by_url = {d["destination"]: d for d in (wait(client, attempts(1), n) for n in (1, 2, 3))}
-    huge = by_url[receiver.url("/huge")]
+    huge = by_url[receiver.url_for("/huge")]
     assert huge["state"] == "delivered" and len(huge["attempt_log"][0]["response"]["body_excerpt"]) == 2048
-    assert by_url[receiver.url("/moved")]["state"] == "retrying"
-    assert by_url[receiver.url("/moved")]["last_status"] == 302
+    assert by_url[receiver.url_for("/moved")]["state"] == "retrying"
+    assert by_url[receiver.url_for("/moved")]["last_status"] == 302
     assert by_url[garbage_url]["state"] == "retrying" and by_url[garbage_url]["last_error"]
     person(client, "P2")  # and the dispatcher carries on
-    (latest, *_) = deliveries(client, destination=receiver.url("/huge"))
+    (latest, *_) = deliveries(client, destination=receiver.url_for("/huge"))
     assert wait(client, lambda d: d["state"] == "delivered", latest["id"])["id"] > 3
 
 
-def test_a_failing_destination_goes_downed_pauses_and_recovers(client: TestClient, receiver: Receiver) -> None:
+def test_a_failing_destination_goes_downed_pauses_and_recovers(client: TestClient, receiver: CallbackInbox) -> None:
     receiver.set_default(503)
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     for n in range(1, 4):
         person(client, f"P{n}")
         wait(client, attempts(1), n)
-    dest = client.get("/_sim/destinations").json()["destinations"][receiver.url()]
+    dest = client.get("/_sim/destinations").json()["destinations"][receiver.url]
     assert dest["downed"] and dest["consecutive_failures"] == 3 and dest["times_downed"] == 1
     assert dest["downed_until"] == "2024-01-01T00:10:00.000000Z"
     person(client, "P4")  # queued behind the downed URL, not attempted
@@ -217,37 +220,37 @@ def test_a_failing_destination_goes_downed_pauses_and_recovers(client: TestClien
     advance(client, "5m")  # the cool-down ends: one probe, then everything
     for n in range(1, 5):
         assert wait(client, lambda d: d["state"] == "delivered", n)["state"] == "delivered"
-    dest = client.get("/_sim/destinations").json()["destinations"][receiver.url()]
+    dest = client.get("/_sim/destinations").json()["destinations"][receiver.url]
     assert not dest["downed"] and dest["consecutive_failures"] == 0
 
 
-def test_a_reset_clears_registrations_deliveries_and_url_health(client: TestClient, receiver: Receiver) -> None:
+def test_a_reset_clears_registrations_deliveries_and_url_health(client: TestClient, receiver: CallbackInbox) -> None:
     receiver.set_default(503)
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     for n in range(1, 4):
         person(client, f"P{n}")
         wait(client, attempts(1), n)
-    assert client.get("/_sim/destinations").json()["destinations"][receiver.url()]["downed"]
+    assert client.get("/_sim/destinations").json()["destinations"][receiver.url]["downed"]
     assert client.post("/_sim/reset", json={}).status_code == 200
     assert deliveries(client) == [] and client.get("/companies/demo/config/callbacks").json() == []
-    health = client.get("/_sim/destinations").json()["destinations"].get(receiver.url(), {})
+    health = client.get("/_sim/destinations").json()["destinations"].get(receiver.url, {})
     assert not health.get("downed") and not health.get("consecutive_failures")
     receiver.set_default(200)
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     person(client, "P9")
     (fresh,) = deliveries(client)
     assert wait(client, lambda d: d["state"] == "delivered", fresh["id"])["attempts"] == 1
 
 
-def test_replay_one_sends_the_same_body_as_a_new_delivery(client: TestClient, receiver: Receiver) -> None:
-    hook(client, receiver.url())
+def test_replay_one_sends_the_same_body_as_a_new_delivery(client: TestClient, receiver: CallbackInbox) -> None:
+    hook(client, receiver.url)
     person(client)
     original = wait(client, lambda d: d["state"] == "delivered")
     r = client.post("/_sim/deliveries/1/replay", json={})
     assert r.status_code == 201
     assert r.json()["replay_of"] == 1 and r.json()["event_id"] == original["event_id"]
     again = wait(client, lambda d: d["state"] == "delivered", r.json()["id"])
-    first, second = receiver.wait_for(2)
+    first, second = receiver.wait_requests(2)
     assert first.json == second.json  # same event_id, delivery_attempt "1" again
     assert second.headers["X-Catapult-Sim-Replay-Of"] == "1"
     assert again["attempts"] == 1
@@ -255,9 +258,9 @@ def test_replay_one_sends_the_same_body_as_a_new_delivery(client: TestClient, re
     assert client.get("/_sim/deliveries/abc").status_code == 404
 
 
-def test_replay_failed_since_a_time(client: TestClient, receiver: Receiver) -> None:
+def test_replay_failed_since_a_time(client: TestClient, receiver: CallbackInbox) -> None:
     receiver.set_default(400)
-    hook(client, receiver.url())
+    hook(client, receiver.url)
     person(client, "P1")
     wait(client, lambda d: d["state"] == "failed", 1)
     advance(client, "1h")
@@ -271,32 +274,32 @@ def test_replay_failed_since_a_time(client: TestClient, receiver: Receiver) -> N
     assert client.post("/_sim/deliveries/replay-failed", json={"status": "failed"}).status_code == 422
 
 
-def test_listing_filters_and_the_attempt_feed(client: TestClient, receiver: Receiver) -> None:
+def test_listing_filters_and_the_attempt_feed(client: TestClient, receiver: CallbackInbox) -> None:
     receiver.script("/bad", 400)
-    hook(client, receiver.url("/good"))
-    hook(client, receiver.url("/bad"))
+    hook(client, receiver.url_for("/good"))
+    hook(client, receiver.url_for("/bad"))
     person(client)
     wait(client, attempts(1), 1)
     wait(client, attempts(1), 2)
-    assert [d["destination"] for d in deliveries(client, status="failed")] == [receiver.url("/bad")]
+    assert [d["destination"] for d in deliveries(client, status="failed")] == [receiver.url_for("/bad")]
     assert len(deliveries(client, type="person_added", company="demo")) == 2
     assert deliveries(client, type="person_updated") == []
-    assert len(deliveries(client, destination=receiver.url("/good"), limit=5)) == 1
+    assert len(deliveries(client, destination=receiver.url_for("/good"), limit=5)) == 1
     assert deliveries(client, since="2024-01-02T00:00:00Z") == []
     for bad in ({"status": "lost"}, {"type": "nope"}, {"since": "x"}, {"limit": "0"}, {"before": "-1"}):
         assert client.get("/_sim/deliveries", params=bad).status_code == 400
     feed = client.get("/_sim/deliveries/attempts", params={"after": 0}).json()
     assert len(feed) == 2 and {a["destination"] for a in feed} == {
-        receiver.url("/good"),
-        receiver.url("/bad"),
+        receiver.url_for("/good"),
+        receiver.url_for("/bad"),
     }
     assert client.get("/_sim/deliveries/attempts", params={"after": feed[-1]["id"]}).json() == []
 
 
-def test_the_log_keeps_at_most_the_cap(receiver: Receiver) -> None:
+def test_the_log_keeps_at_most_the_cap(receiver: CallbackInbox) -> None:
     settings = Settings(random_seed=7, clock="manual", start_time=NOW, delivery_log_cap=3)
     with TestClient(create_app(settings), headers=AUTH) as client:
-        hook(client, receiver.url())
+        hook(client, receiver.url)
         for n in range(1, 7):
             person(client, f"P{n}")
             wait(client, lambda d: d["state"] == "delivered", n)
@@ -305,19 +308,19 @@ def test_the_log_keeps_at_most_the_cap(receiver: Receiver) -> None:
         assert [a["delivery_id"] for a in client.get("/_sim/deliveries/attempts").json()] == [4, 5, 6]
 
 
-def test_one_dead_destination_never_delays_another(receiver: Receiver) -> None:
+def test_one_dead_destination_never_delays_another(receiver: CallbackInbox) -> None:
     settings = Settings(random_seed=7, clock="manual", start_time=NOW, delivery_timeout="60s",
                         delivery_concurrency=4)  # fmt: skip
     receiver.script("/dead", *[Answer(hang=True)] * 20)
     with TestClient(create_app(settings), headers=AUTH) as client:
-        hook(client, receiver.url("/dead"))
-        hook(client, receiver.url("/live"))
+        hook(client, receiver.url_for("/dead"))
+        hook(client, receiver.url_for("/live"))
         for n in range(10):
             person(client, f"P{n}")
-        assert len(receiver.wait_for(10, "/live")) == 10
+        assert len(receiver.wait_requests(10, "/live")) == 10
         # Every live callback arrived while the dead URL still holds its first attempts unanswered.
         assert len(receiver.requests("/dead")) <= 4  # its own concurrency limit, nothing more
-        dead = deliveries(client, destination=receiver.url("/dead"))
+        dead = deliveries(client, destination=receiver.url_for("/dead"))
         assert all(d["attempts"] == 0 for d in dead) and len(dead) == 10
         receiver.release()
         for d in dead:

@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from catapult_sim.cli import main as cli
+from catapult_sim.testing.inbox import CallbackInbox
 from catapult_sim.testing.process import serve_process
-from catapult_sim.testing.receiver import Answer, Receiver
+from catapult_sim.testing.receiver import Answer
 
 pytestmark = pytest.mark.slow
 AUTH = ("VibesUser", "Password123")
@@ -43,12 +44,12 @@ def until(fetch: Any, check: Any, timeout: float = 20) -> Any:
 
 
 def test_the_walkthrough_opt_in_stop_retries_and_the_log(
-    capsys: pytest.CaptureFixture[str], receiver: Receiver
+    capsys: pytest.CaptureFixture[str], receiver: CallbackInbox
 ) -> None:
-    with serve("--callback-url", receiver.url(), "--retry-preset", "fast", "--seed", "3") as (_, url):
+    with serve("--callback-url", receiver.url, "--retry-preset", "fast", "--seed", "3") as (_, url):
         run(capsys, "simulate", "keyword", "+12135551234", "JOIN", "--url", url)
         run(capsys, "simulate", "stop", "+12135551234", "--url", url)
-        got = receiver.wait_for(4, "/hook")
+        got = receiver.wait_requests(4, "/hook")
         # Up to 16 deliveries per URL are in flight at once, so arrival order is not promised
         # (docs/fidelity.md); the event dates are.
         by_type = {r.json["callback_type"]: r.json for r in got}
@@ -60,28 +61,29 @@ def test_the_walkthrough_opt_in_stop_retries_and_the_log(
         receiver.script("/flaky", 503, 503)
         receiver.script("/reject", 400)
         for path in ("/flaky", "/reject"):
-            run(capsys, "callbacks", "register", receiver.url(path), "--type", "person_updated", "--url", url)
+            run(capsys, "callbacks", "register", receiver.url_for(path), "--type", "person_updated", "--url", url)
         key = by_type["person_added"]["person"]["person_key"]
         change = {"custom_fields": {"first_name": "Ada"}}
         httpx.put(f"{url}/companies/demo/mobiledb/persons/{key}", json=change, auth=AUTH).raise_for_status()
-        third = receiver.wait_for(3, "/flaky")[2]
+        third = receiver.wait_requests(3, "/flaky")[2]
         assert third.json["delivery_attempt"] == "3" and third.json["callback_type"] == "person_updated"
         listed = until(
             lambda: run(capsys, "deliveries", "list", "--type", "person_updated", "--json", "--url", url),
-            lambda rows: {r["state"] for r in rows if r["destination"] != receiver.url()} == {"delivered", "failed"},
+            lambda rows: {r["state"] for r in rows if r["destination"] != receiver.url} == {"delivered", "failed"},
         )
         by_url = {r["destination"]: r for r in listed}
-        assert by_url[receiver.url("/flaky")]["attempts"] == 3
+        assert by_url[receiver.url_for("/flaky")]["attempts"] == 3
         assert (
-            by_url[receiver.url("/reject")]["attempts"] == 1 and by_url[receiver.url("/reject")]["last_status"] == 400
+            by_url[receiver.url_for("/reject")]["attempts"] == 1
+            and by_url[receiver.url_for("/reject")]["last_status"] == 400
         )
         assert len(receiver.requests("/reject")) == 1
         table = run(capsys, "deliveries", "list", "--url", url)
-        assert "failed" in table and "delivered" in table and receiver.url("/flaky") in table
-        shown = run(capsys, "deliveries", "show", str(by_url[receiver.url("/flaky")]["id"]), "--url", url)
+        assert "failed" in table and "delivered" in table and receiver.url_for("/flaky") in table
+        shown = run(capsys, "deliveries", "show", str(by_url[receiver.url_for("/flaky")]["id"]), "--url", url)
         assert [a["response"]["status"] for a in shown["attempt_log"]] == [503, 503, 200]
-        replayed = run(capsys, "deliveries", "replay", str(by_url[receiver.url("/reject")]["id"]), "--url", url)
-        assert receiver.wait_for(2, "/reject")[1].headers["X-Catapult-Sim-Replay-Of"] == str(replayed["replay_of"])
+        replayed = run(capsys, "deliveries", "replay", str(by_url[receiver.url_for("/reject")]["id"]), "--url", url)
+        assert receiver.wait_requests(2, "/reject")[1].headers["X-Catapult-Sim-Replay-Of"] == str(replayed["replay_of"])
         tail = subprocess.Popen(
             [sys.executable, "-m", "catapult_sim", "deliveries", "tail", "--all", "--url", url],
             stdout=subprocess.PIPE, text=True,
@@ -97,15 +99,15 @@ def test_the_walkthrough_opt_in_stop_retries_and_the_log(
             tail.stdout.close()
 
 
-def test_chaos_and_callback_shortcuts(capsys: pytest.CaptureFixture[str], receiver: Receiver) -> None:
+def test_chaos_and_callback_shortcuts(capsys: pytest.CaptureFixture[str], receiver: CallbackInbox) -> None:
     with serve("--seed", "4") as (_, url):
-        made = run(capsys, "callbacks", "register", receiver.url(), "--type", "person_added", "--url", url)
+        made = run(capsys, "callbacks", "register", receiver.url, "--type", "person_added", "--url", url)
         assert made["count"] == 1
         assert len(run(capsys, "callbacks", "list", "--url", url)) == 1
         shown = run(capsys, "chaos", "set", "--duplicate", "1", "--seed", "9", "--url", url)
         assert shown["seed"] == 9 and shown["global"]["duplicate_probability"] == 1
         sent = run(capsys, "callbacks", "test", "person_added", "--url", url)
-        twice = receiver.wait_for(2)
+        twice = receiver.wait_requests(2)
         assert twice[0].json == twice[1].json and twice[0].json["event_id"] == sent["event_id"]
         assert run(capsys, "chaos", "clear", "--url", url)["global"] is None
         assert "retry" in run(capsys, "deliveries", "destinations", "--url", url)
@@ -116,20 +118,20 @@ def _deliveries(url: str) -> list[dict[str, Any]]:
     return rows
 
 
-def test_an_in_flight_delivery_survives_kill_9(tmp_path: Path, receiver: Receiver) -> None:
+def test_an_in_flight_delivery_survives_kill_9(tmp_path: Path, receiver: CallbackInbox) -> None:
     db = str(tmp_path / "sim.db")
     receiver.script("/hook", Answer(hang=True))
-    args = ("--db", db, "--callback-url", receiver.url(), "--seed", "5")
+    args = ("--db", db, "--callback-url", receiver.url, "--seed", "5")
     with serve(*args) as (proc, url):
         registered = len(httpx.get(f"{url}/_sim/companies/demo/callbacks").json())
         httpx.post(f"{url}/companies/demo/mobiledb/persons", json={"external_person_id": "K9"},
                    auth=AUTH).raise_for_status()  # fmt: skip
-        first = receiver.wait_for(1)[0]  # the attempt is on the wire, unanswered
+        first = receiver.wait_requests(1)[0]  # the attempt is on the wire, unanswered
         proc.kill()
         proc.wait(10)
     receiver.release()
     with serve(*args) as (_, url):
-        again = receiver.wait_for(2)[1]
+        again = receiver.wait_requests(2)[1]
         assert again.json == first.json  # the same callback, sent again: at least once, never lost
         (d,) = until(lambda: _deliveries(url), lambda rows: rows and rows[0]["state"] == "delivered")
         assert d["attempts"] == 1 and d["event_id"] == first.json["event_id"]
@@ -137,11 +139,11 @@ def test_an_in_flight_delivery_survives_kill_9(tmp_path: Path, receiver: Receive
 
 
 def test_a_retrying_delivery_survives_kill_9(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], receiver: Receiver
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], receiver: CallbackInbox
 ) -> None:
     db = str(tmp_path / "sim.db")
     receiver.script("/hook", 503)
-    base = ("--db", db, "--callback-url", receiver.url(), "--retry-schedule", "1h")
+    base = ("--db", db, "--callback-url", receiver.url, "--retry-schedule", "1h")
     with serve(*base) as (proc, url):
         httpx.post(f"{url}/companies/demo/mobiledb/persons", json={"external_person_id": "R1"},
                    auth=AUTH).raise_for_status()  # fmt: skip
@@ -151,7 +153,7 @@ def test_a_retrying_delivery_survives_kill_9(
     with serve(*base, "--clock", "manual") as (_, url):
         assert _deliveries(url)[0]["state"] == "retrying"
         run(capsys, "clock", "advance", "2h", "--url", url)
-        second = receiver.wait_for(2)[1]
+        second = receiver.wait_requests(2)[1]
         assert second.json["delivery_attempt"] == "2"
         until(lambda: _deliveries(url), lambda rows: rows[0]["state"] == "delivered")
 

@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 from catapult_sim.app import create_app
 from catapult_sim.core.callbacks.destinations import Denied, DestinationPolicy
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Answer, Receiver
+from catapult_sim.testing.inbox import CallbackInbox
+from catapult_sim.testing.receiver import Answer
 from catapult_sim.testing.server import serve_in_thread
 
 CB = "/companies/demo/config/callbacks"
@@ -105,7 +106,7 @@ def test_a_registration_to_the_simulators_own_port_is_refused() -> None:
 
 
 @pytest.mark.slow
-def test_a_name_resolving_to_a_denied_address_is_a_failed_attempt_and_no_request(receiver: Receiver) -> None:
+def test_a_name_resolving_to_a_denied_address_is_a_failed_attempt_and_no_request(receiver: CallbackInbox) -> None:
     settings = Settings(random_seed=3, callback_allow="10.0.0.0/8", retry_schedule="1h", delivery_timeout="2s")
     with serve_in_thread(create_app(settings)) as server, _http(server.url) as http:
         url = f"http://localhost:{receiver.port}/hook"  # localhost resolves to loopback, denied here
@@ -114,17 +115,17 @@ def test_a_name_resolving_to_a_denied_address_is_a_failed_attempt_and_no_request
         attempt = first_delivery(http)["attempt_log"][0]
         assert attempt["response"]["status"] is None and "destination denied" in attempt["error"], attempt
         assert "127.0.0.1" in attempt["error"] or "::1" in attempt["error"]
-    assert receiver.recording.items() == []
+    assert receiver.received == []
 
 
 @pytest.mark.slow
-def test_a_redirect_to_a_denied_address_is_not_followed(receiver: Receiver) -> None:
+def test_a_redirect_to_a_denied_address_is_not_followed(receiver: CallbackInbox) -> None:
     settings = Settings(random_seed=3, retry_schedule="1h", delivery_timeout="2s")
     with serve_in_thread(create_app(settings)) as server:
         target = f"{server.url}/companies/demo/mobiledb/persons"  # the simulator itself: denied
         receiver.script("/hook", Answer(302, headers=(("Location", target),)))
         with httpx.Client(base_url=server.url, auth=AUTH_PAIR, timeout=10) as http:
-            assert register(http, receiver.url()).status_code == 201
+            assert register(http, receiver.url).status_code == 201
             http.post("/companies/demo/mobiledb/persons", json={"external_person_id": "R1"})
             attempt = first_delivery(http)["attempt_log"][0]
             assert attempt["response"]["status"] == 302  # recorded as the answer; nothing followed it

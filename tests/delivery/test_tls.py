@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from catapult_sim.app import create_app
 from catapult_sim.delivery.tls import client_ssl
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from catapult_sim.testing.receiver_suite import Options, OptionsError, Suite, Unreachable
 from tests.conftest import AUTH
 from tests.delivery.test_delivery_contract import attempts, hook, person, wait
@@ -36,10 +36,10 @@ def ca_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def https_receiver(ca: trustme.CA) -> Iterator[Receiver]:
+def https_receiver(ca: trustme.CA) -> Iterator[CallbackInbox]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    with Receiver(tls=context) as receiver:
+    with CallbackInbox(tls=context) as receiver:
         yield receiver
 
 
@@ -80,9 +80,9 @@ def test_serve_refuses_a_ca_file_it_cannot_read(tmp_path: Path) -> None:
 # -- callbacks -------------------------------------------------------------------------------------
 
 
-def test_an_untrusted_certificate_is_a_failed_attempt_that_is_retried(https_receiver: Receiver) -> None:
+def test_an_untrusted_certificate_is_a_failed_attempt_that_is_retried(https_receiver: CallbackInbox) -> None:
     with simulator() as client:
-        hook(client, https_receiver.url())
+        hook(client, https_receiver.url)
         person(client)
         d = wait(client, attempts(1))
     first = d["attempt_log"][0]
@@ -92,10 +92,10 @@ def test_an_untrusted_certificate_is_a_failed_attempt_that_is_retried(https_rece
 
 
 @pytest.mark.parametrize("how", ["ca_file", "insecure"])
-def test_a_trusted_ca_or_no_verification_delivers(https_receiver: Receiver, ca_file: str, how: str) -> None:
+def test_a_trusted_ca_or_no_verification_delivers(https_receiver: CallbackInbox, ca_file: str, how: str) -> None:
     tls = {"callback_ca_file": ca_file} if how == "ca_file" else {"callback_insecure": True}
     with simulator(**tls) as client:
-        hook(client, https_receiver.url())
+        hook(client, https_receiver.url)
         person(client)
         d = wait(client, lambda d: d["state"] == "delivered")
     assert d["attempts"] == 1
@@ -107,8 +107,8 @@ def test_the_ca_file_does_not_stop_other_certificates_being_checked(ca_file: str
     other = trustme.CA()  # a receiver whose certificate comes from another CA
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     other.issue_cert("127.0.0.1").configure_cert(context)
-    with Receiver(tls=context) as receiver, simulator(callback_ca_file=ca_file) as client:
-        hook(client, receiver.url())
+    with CallbackInbox(tls=context) as receiver, simulator(callback_ca_file=ca_file) as client:
+        hook(client, receiver.url)
         person(client)
         d = wait(client, attempts(1))
     assert "certificate verify failed" in d["attempt_log"][0]["error"]
@@ -117,15 +117,15 @@ def test_the_ca_file_does_not_stop_other_certificates_being_checked(ca_file: str
 # -- the receiver suite ----------------------------------------------------------------------------
 
 
-def test_the_suite_says_how_to_trust_an_unverified_receiver(https_receiver: Receiver) -> None:
+def test_the_suite_says_how_to_trust_an_unverified_receiver(https_receiver: CallbackInbox) -> None:
     with pytest.raises(Unreachable, match=r"does not verify .*--ca-file PEM .*--insecure"):
-        Suite(Options(https_receiver.url()))
+        Suite(Options(https_receiver.url))
 
 
 @pytest.mark.parametrize("how", ["ca_file", "insecure"])
-def test_the_suite_checks_an_https_receiver(https_receiver: Receiver, ca_file: str, how: str) -> None:
+def test_the_suite_checks_an_https_receiver(https_receiver: CallbackInbox, ca_file: str, how: str) -> None:
     tls = {"ca_file": ca_file} if how == "ca_file" else {"insecure": True}
-    with Suite(Options(https_receiver.url(), **tls)) as suite:  # type: ignore[arg-type]
+    with Suite(Options(https_receiver.url, **tls)) as suite:  # type: ignore[arg-type]
         result = suite.run("content_types")
     assert result.passed, result
     assert len(https_receiver.requests()) >= 2
@@ -136,13 +136,13 @@ def test_a_bad_ca_file_is_an_options_error(tmp_path: Path) -> None:
         Options("https://127.0.0.1:9/hook", ca_file=str(tmp_path / "missing.pem"))
 
 
-def test_check_receiver_cli_over_https(https_receiver: Receiver, ca_file: str) -> None:
+def test_check_receiver_cli_over_https(https_receiver: CallbackInbox, ca_file: str) -> None:
     base = [
         sys.executable,
         "-m",
         "catapult_sim",
         "check-receiver",
-        https_receiver.url(),
+        https_receiver.url,
         "--check",
         "content_types",
     ]

@@ -22,7 +22,8 @@ from load_crm import Crm
 
 import catapult_sim.load
 from catapult_sim.load.storms import StormConfig, Stream
-from catapult_sim.testing.receiver import Answer, Receiver
+from catapult_sim.testing.inbox import CallbackInbox
+from catapult_sim.testing.receiver import Answer
 
 pytestmark = pytest.mark.slow
 LOCUSTFILE = str(Path(catapult_sim.load.__file__).parent / "locustfile.py")
@@ -41,9 +42,9 @@ def field(out: str, name: str) -> str:
 
 
 def test_headless_run_reports_what_the_receiver_got_and_fails_a_broken_threshold(tmp_path: Path) -> None:
-    with Receiver() as receiver:
+    with CallbackInbox() as receiver:
         receiver.script("*", *[Answer(503)] * 25)
-        done = run([*CLI, receiver.url(), "--users", "3", "--duration", "2s", "--duplicate-rate", "10%",
+        done = run([*CLI, receiver.url, "--users", "3", "--duration", "2s", "--duplicate-rate", "10%",
                     "--max-p99", "5s", "--max-error-rate", "0.1%", "--csv", str(tmp_path / "run"),
                     "--html", str(tmp_path / "run.html")])  # fmt: skip
         got = receiver.requests()
@@ -59,15 +60,13 @@ def test_headless_run_reports_what_the_receiver_got_and_fails_a_broken_threshold
 
 
 def test_a_request_budget_sends_exactly_that_and_ends_the_run_early() -> None:
-    with Receiver() as receiver:
-        done = run([*CLI, receiver.url(), "--profile", "optout", "--users", "2", "--requests-per-user", "30",
+    with CallbackInbox() as receiver:
+        done = run([*CLI, receiver.url, "--profile", "optout", "--users", "2", "--requests-per-user", "30",
                     "--duration", "10m", "--seed", "3"])  # fmt: skip
         got = receiver.requests()
     assert done.returncode == 0, done.stderr
     assert field(done.stdout, "sent").startswith("60 callbacks") and len(got) == 60
-    planned = [
-        s for u in (0, 1) for s in islice(Stream(StormConfig(profile="optout", seed=3), receiver.url(), 0, u), 30)
-    ]
+    planned = [s for u in (0, 1) for s in islice(Stream(StormConfig(profile="optout", seed=3), receiver.url, 0, u), 30)]
     assert sorted(r.body.decode() for r in got) == sorted(s.request.body for s in planned)
 
 
@@ -97,11 +96,11 @@ def test_master_and_two_workers_send_exactly_what_the_master_counts(tmp_path: Pa
     config = StormConfig(profile="launch", seed=11, duplicate_rate=0.1, retry_rate=0.1)
     storm = ["--storm", "launch", "--storm-seed", "11", "--duplicate-rate", "0.1", "--retry-rate", "0.1",
              "--requests-per-user", str(per_user)]  # fmt: skip
-    with Receiver() as receiver:
+    with CallbackInbox() as receiver:
         master = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--master", "--headless", "-u", "4", "-r", "4",
              "-t", "9s", "--expect-workers", "2", "--master-bind-host", "127.0.0.1", "--master-bind-port",
-             str(port), "--host", receiver.url(), "--stop-timeout", "10", "--csv", str(tmp_path / "m"), *storm],
+             str(port), "--host", receiver.url, "--stop-timeout", "10", "--csv", str(tmp_path / "m"), *storm],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         worker = [sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--worker", "--master-host", "127.0.0.1",
@@ -124,7 +123,7 @@ def test_master_and_two_workers_send_exactly_what_the_master_counts(tmp_path: Pa
     assert statuses == {"200": len(got)}
 
     # Each worker's users are numbered 0, 1 in that worker; their streams are the whole storm.
-    planned = [s for w in (0, 1) for u in (0, 1) for s in islice(Stream(config, receiver.url(), w, u), per_user)]
+    planned = [s for w in (0, 1) for u in (0, 1) for s in islice(Stream(config, receiver.url, w, u), per_user)]
     assert Counter(r.body.decode() for r in got) == Counter(s.request.body for s in planned)
     assert Counter(int(r.headers["X-Catapult-Sim-Delivery-Id"]) // WORKER_SPAN for r in got) == {0: 120, 1: 120}
     copies = Counter(r.json["event_id"] for r in got)
@@ -135,9 +134,9 @@ def test_master_and_two_workers_send_exactly_what_the_master_counts(tmp_path: Pa
 
 def test_web_serves_locusts_ui_with_the_storm_running() -> None:
     port = free_port()
-    with Receiver() as receiver:
+    with CallbackInbox() as receiver:
         proc = subprocess.Popen(
-            [*CLI, receiver.url(), "--web", "--web-port", str(port), "--users", "2", "--duration", "30s"],
+            [*CLI, receiver.url, "--web", "--web-port", str(port), "--users", "2", "--duration", "30s"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         )  # fmt: skip
         try:
@@ -148,7 +147,7 @@ def test_web_serves_locusts_ui_with_the_storm_running() -> None:
                         page = r.read().decode()
                 except OSError:
                     time.sleep(0.3)
-            receiver.wait_for(10, timeout=30)  # --web starts the storm at once
+            receiver.wait_requests(10, timeout=30)  # --web starts the storm at once
         finally:
             os.killpg(proc.pid, signal.SIGINT)
             try:

@@ -69,7 +69,7 @@ def server(ui_settings: Settings) -> Iterator[RunningServer]:
 def page(browser: Any, server: RunningServer) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     tab = context.new_page()
-    tab.set_default_timeout(10_000)
+    tab.set_default_timeout(30_000)  # a loaded CI machine parses the Swagger bundle slowly
     yield tab
     context.close()  # closes the live feed's stream before the server stops
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from catapult_sim.testing.server import RunningServer
 
 browser, server, page, shot = browser_kit.browser, browser_kit.server, browser_kit.page, browser_kit.shot
@@ -25,8 +25,8 @@ def ui_settings() -> Settings:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as rx:
+def receiver() -> Iterator[CallbackInbox]:
+    with CallbackInbox() as rx:
         yield rx
 
 
@@ -39,9 +39,9 @@ def control(server: RunningServer, path: str, body: dict[str, Any]) -> dict[str,
 # The receiver comes first among the arguments, so it is set up first and stopped last: the
 # simulator (and its open connections to the receiver) is gone before the receiver closes.
 def test_a_stop_appears_on_the_open_deliveries_page_without_a_reload(
-    receiver: Receiver, page: Any, server: RunningServer, shot: Callable
+    receiver: CallbackInbox, page: Any, server: RunningServer, shot: Callable
 ) -> None:
-    control(server, "/callbacks", {"url": receiver.url("/hook"), "types": ["subscription_removed"]})
+    control(server, "/callbacks", {"url": receiver.url_for("/hook"), "types": ["subscription_removed"]})
     control(server, "/opt-in", {"mdn": MDN, "list_id": "1001"})
     page.goto(server.url + "/_sim/ui/deliveries")
     page.wait_for_selector("#live.on")
@@ -51,25 +51,25 @@ def test_a_stop_appears_on_the_open_deliveries_page_without_a_reload(
     control(server, "/sms/reply", {"mdn": MDN, "text": "STOP"})
 
     row = page.locator("tr[data-delivery]").first
-    row.locator(".status .badge.delivered").wait_for(timeout=5_000)
+    row.locator(".status .badge.delivered").wait_for(timeout=15_000)
     assert row.locator(".type").inner_text() == "subscription_removed"
     assert page.evaluate("window.__same_page") is True
-    assert receiver.wait_for(1, timeout=5)[0].json["callback_type"] == "subscription_removed"
+    assert receiver.wait_requests(1, timeout=5)[0].json["callback_type"] == "subscription_removed"
     shot(page, "inspector-deliveries")
 
 
 def test_a_503_receiver_shows_retrying_and_replay_makes_a_new_attempt(
-    receiver: Receiver, page: Any, server: RunningServer, shot: Callable
+    receiver: CallbackInbox, page: Any, server: RunningServer, shot: Callable
 ) -> None:
     receiver.set_default(503)
-    control(server, "/callbacks", {"url": receiver.url("/hook"), "types": ["subscription_added"]})
+    control(server, "/callbacks", {"url": receiver.url_for("/hook"), "types": ["subscription_added"]})
     page.goto(server.url + "/_sim/ui/deliveries")
     page.wait_for_selector("#live.on")
 
     control(server, "/opt-in", {"mdn": MDN, "list_id": "1001"})
 
     row = page.locator("tr[data-delivery]").first
-    row.locator(".status .badge.retrying").wait_for(timeout=5_000)
+    row.locator(".status .badge.retrying").wait_for(timeout=15_000)
     shot(page, "inspector-deliveries-retrying")
     row.locator("a").first.click()
     page.wait_for_selector("article.attempt[data-attempt='1']")
@@ -81,7 +81,7 @@ def test_a_503_receiver_shows_retrying_and_replay_makes_a_new_attempt(
     page.get_by_test_id("replay").click()
 
     page.wait_for_url("**/_sim/ui/deliveries/2*")
-    page.locator("h1 .badge.delivered").wait_for(timeout=5_000)  # the new delivery's first attempt, live
+    page.locator("h1 .badge.delivered").wait_for(timeout=15_000)  # the new delivery's first attempt, live
     assert page.locator("article.attempt").count() == 1
     assert "200" in page.locator("article.attempt").first.inner_text()
     assert len(receiver.requests()) > before

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from catapult_sim import schemas
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"
@@ -24,9 +24,9 @@ def settings() -> Settings:
     return Settings(random_seed=1234, clock="manual", start_time=NOW)
 
 
-def register(client: TestClient, rx: Receiver, type_: str, selector: str | None = None, *, version: int = 2,
+def register(client: TestClient, rx: CallbackInbox, type_: str, selector: str | None = None, *, version: int = 2,
              path: str = "/hook", **extra: Any) -> dict[str, Any]:  # fmt: skip
-    body: dict[str, Any] = {"callback_type": type_, "destination": {"url": rx.url(path)}, **extra}
+    body: dict[str, Any] = {"callback_type": type_, "destination": {"url": rx.url_for(path)}, **extra}
     if selector is not None:
         key = "list_id" if type_.startswith("subscription_") else "campaign_id"
         body[type_] = {key: selector}
@@ -36,8 +36,8 @@ def register(client: TestClient, rx: Receiver, type_: str, selector: str | None 
     return result
 
 
-def bodies(rx: Receiver, count: int, path: str | None = None) -> list[dict[str, Any]]:
-    got = [r.json for r in rx.wait_for(count, path)]
+def bodies(rx: CallbackInbox, count: int, path: str | None = None) -> list[dict[str, Any]]:
+    got = [r.json for r in rx.wait_requests(count, path)]
     for body in got:
         assert schemas.problems(f"callback-{body['callback_type']}", body) == [], body
     return got
@@ -47,10 +47,10 @@ def keyword(client: TestClient, word: str, mdn: str = MDN) -> None:
     assert client.post(f"{SIM}/sms/keyword", json={"mdn": mdn, "keyword": word}).status_code == 200
 
 
-def test_the_envelope_and_the_delivery_headers(client: TestClient, receiver: Receiver) -> None:
+def test_the_envelope_and_the_delivery_headers(client: TestClient, receiver: CallbackInbox) -> None:
     reg = register(client, receiver, "person_added")
     person = client.post("/companies/demo/mobiledb/persons", json={"mobile_phone": {"mdn": MDN}}, headers=V2).json()
-    got = receiver.wait_for(1)[0]
+    got = receiver.wait_requests(1)[0]
     body = got.json
     assert re.fullmatch(r"[A-Z0-9]{12}", body["event_id"])
     assert body["callback_type"] == body["event_type"] == "person_added"
@@ -66,15 +66,15 @@ def test_the_envelope_and_the_delivery_headers(client: TestClient, receiver: Rec
     assert got.headers["X-Catapult-Sim-Delivery-Id"].isdigit()
 
 
-def test_put_and_text_json_destinations_are_honoured(client: TestClient, receiver: Receiver) -> None:
-    register(client, receiver, "person_added", destination={"url": receiver.url(), "method": "PUT",
+def test_put_and_text_json_destinations_are_honoured(client: TestClient, receiver: CallbackInbox) -> None:
+    register(client, receiver, "person_added", destination={"url": receiver.url, "method": "PUT",
                                                             "content_type": "text/json"})  # fmt: skip
     client.post("/companies/demo/mobiledb/persons", json={"external_person_id": "E1"})
-    got = receiver.wait_for(1)[0]
+    got = receiver.wait_requests(1)[0]
     assert got.method == "PUT" and got.headers["Content-Type"] == "text/json"
 
 
-def test_person_updated_on_update_and_on_an_add_that_merged(client: TestClient, receiver: Receiver) -> None:
+def test_person_updated_on_update_and_on_an_add_that_merged(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "person_updated")
     p = client.post("/companies/demo/mobiledb/persons", json={"mobile_phone": {"mdn": MDN}}, headers=V2).json()
     client.put(p["url"], json={"custom_fields": {"first_name": "Ada"}}, headers=V2)
@@ -86,7 +86,7 @@ def test_person_updated_on_update_and_on_an_add_that_merged(client: TestClient, 
     assert second["person"]["external_person_id"] == "CRM-7" and second["person"] == merged.json()
 
 
-def test_subscription_added_from_a_keyword_opt_in(client: TestClient, receiver: Receiver) -> None:
+def test_subscription_added_from_a_keyword_opt_in(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "subscription_added", "1001")
     keyword(client, "JOIN")
     (body,) = bodies(receiver, 1)
@@ -128,7 +128,7 @@ REASONS = [
     REASONS,
 )
 def test_subscription_removed_carries_the_opt_out_reason_of_its_cause(
-    client: TestClient, receiver: Receiver, cause: str, reason: str
+    client: TestClient, receiver: CallbackInbox, cause: str, reason: str
 ) -> None:
     register(client, receiver, "subscription_removed", "1001")
     keyword(client, "JOIN")
@@ -143,7 +143,7 @@ def test_subscription_removed_carries_the_opt_out_reason_of_its_cause(
 
 
 def test_double_opt_in_sends_pending_then_confirmed_then_the_subscription(
-    client: TestClient, receiver: Receiver
+    client: TestClient, receiver: CallbackInbox
 ) -> None:
     register(client, receiver, "ack_participant_added", "DemoDOI1")
     register(client, receiver, "ack_participant_changed", "DemoDOI1")
@@ -170,7 +170,9 @@ def test_double_opt_in_sends_pending_then_confirmed_then_the_subscription(
     assert subscribed["callback_type"] == "subscription_added"
 
 
-def test_declining_sends_rejected_and_single_opt_in_sends_subscribed(client: TestClient, receiver: Receiver) -> None:
+def test_declining_sends_rejected_and_single_opt_in_sends_subscribed(
+    client: TestClient, receiver: CallbackInbox
+) -> None:
     register(client, receiver, "ack_participant_changed", "DemoDOI1", path="/changed")
     register(client, receiver, "ack_participant_added", "DemoSOI1", path="/soi")
     keyword(client, "PROMO")
@@ -181,7 +183,7 @@ def test_declining_sends_rejected_and_single_opt_in_sends_subscribed(client: Tes
 
 
 def test_company_participant_types_carry_the_ack_bodies_for_every_campaign(
-    client: TestClient, receiver: Receiver
+    client: TestClient, receiver: CallbackInbox
 ) -> None:
     register(client, receiver, "company_participant_added")
     register(client, receiver, "company_participant_changed", path="/changed")
@@ -202,14 +204,14 @@ def test_company_participant_types_carry_the_ack_bodies_for_every_campaign(
     assert changed["participant"]["status"] == "CONFIRMED"
 
 
-def test_api_version_1_registrations_get_ten_digit_mdns(client: TestClient, receiver: Receiver) -> None:
+def test_api_version_1_registrations_get_ten_digit_mdns(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "subscription_added", "1001", version=1)
     keyword(client, "JOIN")
     (body,) = bodies(receiver, 1)
     assert body["subscription"]["person"]["mobile_phone"] == {"mdn": "2135551234"}
 
 
-def test_selectors_and_date_ranges_choose_the_registrations(client: TestClient, receiver: Receiver) -> None:
+def test_selectors_and_date_ranges_choose_the_registrations(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "subscription_added", "1003", path="/1003")
     register(client, receiver, "subscription_added", "1001", path="/later", start_date="2024-01-01T02:00:00Z")
     register(client, receiver, "subscription_added", "1001", path="/ended", end_date="2024-01-01T01:00:00Z")
@@ -223,7 +225,9 @@ def test_selectors_and_date_ranges_choose_the_registrations(client: TestClient, 
     assert receiver.requests("/ended") == [] and len(receiver.requests("/later")) == 1
 
 
-def test_a_state_change_and_its_deliveries_commit_together(client: TestClient, sim: Any, receiver: Receiver) -> None:
+def test_a_state_change_and_its_deliveries_commit_together(
+    client: TestClient, sim: Any, receiver: CallbackInbox
+) -> None:
     register(client, receiver, "subscription_added", "1001")
     with pytest.raises(RuntimeError), sim.store.transaction() as tx:
         person = sim.db.platform.person_for_mdn(tx, "demo", MDN, create=True)

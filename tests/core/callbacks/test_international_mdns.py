@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"
@@ -35,10 +35,10 @@ def settings() -> Settings:
     return Settings(random_seed=1234, clock="manual", start_time="2024-01-01T00:00:00Z")
 
 
-def register_v1(client: TestClient, rx: Receiver) -> None:
+def register_v1(client: TestClient, rx: CallbackInbox) -> None:
     """Every type, under version 1 (no X-API-Version header: version 1 is the default, §1.3)."""
     for type_, selector in ALL_TYPES:
-        body: dict[str, Any] = {"callback_type": type_, "destination": {"url": rx.url(f"/{type_}")}}
+        body: dict[str, Any] = {"callback_type": type_, "destination": {"url": rx.url_for(f"/{type_}")}}
         if selector is not None:
             body[type_] = {"list_id" if type_.startswith("subscription_") else "campaign_id": selector}
         r = client.post(CB, json=body, headers=AUTH)
@@ -62,7 +62,7 @@ def persons(client: TestClient) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("country", sorted(NUMBERS))
 def test_person_api_add_and_update_succeed_and_v1_callbacks_carry_e164(
-    client: TestClient, receiver: Receiver, country: str
+    client: TestClient, receiver: CallbackInbox, country: str
 ) -> None:
     number = NUMBERS[country]
     register_v1(client, receiver)
@@ -77,15 +77,15 @@ def test_person_api_add_and_update_succeed_and_v1_callbacks_carry_e164(
     merged = client.post(P, json={"mobile_phone": {"mdn": number}, "timezone": "Europe/London"}, headers=V2)
     assert merged.status_code == 200, merged.text
     assert client.get(f"{P}/{key}", headers=V2).json()["timezone"] == "Europe/London"  # every write kept
-    (first,) = [r.json for r in receiver.wait_for(1, "/person_added")]
-    later = [r.json for r in receiver.wait_for(3, "/person_updated")]
+    (first,) = [r.json for r in receiver.wait_requests(1, "/person_added")]
+    later = [r.json for r in receiver.wait_requests(3, "/person_updated")]
     assert first["person"]["mobile_phone"]["mdn"] == number
     assert {b["person"]["mobile_phone"]["mdn"] for b in later} == {number}
 
 
 @pytest.mark.parametrize("country", sorted(NUMBERS))
 def test_campaign_sign_up_succeeds_and_every_callback_is_sent(
-    client: TestClient, receiver: Receiver, country: str
+    client: TestClient, receiver: CallbackInbox, country: str
 ) -> None:
     number = NUMBERS[country]
     register_v1(client, receiver)
@@ -97,33 +97,35 @@ def test_campaign_sign_up_succeeds_and_every_callback_is_sent(
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "SUBSCRIBED"
     for path in ("/person_added", "/subscription_added", "/ack_participant_added", "/company_participant_added"):
-        (got,) = receiver.wait_for(1, path)
+        (got,) = receiver.wait_requests(1, path)
         assert mdns_in(got.json) == [number], path
     key = r.json()["person"]["person_key"]
     assert client.delete(f"{P}/{key}/subscriptions/1001", headers=V2).status_code == 200
-    (removed,) = receiver.wait_for(1, "/subscription_removed")
+    (removed,) = receiver.wait_requests(1, "/subscription_removed")
     assert mdns_in(removed.json) == [number]
 
 
 @pytest.mark.parametrize("country", sorted(NUMBERS))
-def test_sms_keyword_succeeds(client: TestClient, receiver: Receiver, country: str) -> None:
+def test_sms_keyword_succeeds(client: TestClient, receiver: CallbackInbox, country: str) -> None:
     number = NUMBERS[country]
     register_v1(client, receiver)
     r = client.post(f"{SIM}/sms/keyword", json={"mdn": number, "keyword": "JOIN"})
     assert r.status_code == 200, r.text
     assert [p["mobile_phone"]["mdn"] for p in persons(client)] == [number]
-    (sub,) = receiver.wait_for(1, "/subscription_added")
+    (sub,) = receiver.wait_requests(1, "/subscription_added")
     assert mdns_in(sub.json) == [number]
 
 
-def test_a_plus_one_number_still_gets_ten_digits_under_version_1(client: TestClient, receiver: Receiver) -> None:
+def test_a_plus_one_number_still_gets_ten_digits_under_version_1(client: TestClient, receiver: CallbackInbox) -> None:
     register_v1(client, receiver)
     assert client.post(P, json={"mobile_phone": {"mdn": "+12135551234"}}, headers=V2).status_code == 201
-    (got,) = receiver.wait_for(1, "/person_added")
+    (got,) = receiver.wait_requests(1, "/person_added")
     assert got.json["person"]["mobile_phone"]["mdn"] == "2135551234"
 
 
-def test_version_1_requests_still_cannot_show_a_non_plus_one_person(client: TestClient, receiver: Receiver) -> None:
+def test_version_1_requests_still_cannot_show_a_non_plus_one_person(
+    client: TestClient, receiver: CallbackInbox
+) -> None:
     """CountryNotSupported stays for what version 1 cannot express: its own answers (§1.3 [W-e164])."""
     register_v1(client, receiver)
     key = client.post(P, json={"mobile_phone": {"mdn": NUMBERS["uk"]}}, headers=V2).json()["person_key"]
