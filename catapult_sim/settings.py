@@ -116,6 +116,10 @@ class Settings:
     find_by_mdn_shape: Literal["object", "array"] = option(
         "object", "shape of GET /mobiledb/persons?mdn=", flag="find-by-mdn"
     )
+    # opt_out_date in subscription callbacks: "...Z" or the data-sync page's "...+0000" (docs/fidelity.md).
+    opt_out_date_form: Literal["z", "offset"] = option(
+        "z", "opt_out_date in subscription callbacks: ...Z (z) or ...+0000 (offset)", group=CALLBACKS
+    )
     max_body_bytes: int = option(1 << 20, "largest accepted request body in bytes", metavar="N", check=_at_least(1))
     clock: Literal["system", "manual"] = option("system", "start with the system clock or a manual one")
     start_time: str | None = option(None, "ISO-8601 start time of a manual clock", metavar="TIME", check=_iso)

@@ -26,6 +26,10 @@ def list_url(company: str, list_id: str) -> str:
     return f"/companies/{company}/mobiledb/subscription_lists/{list_id}"
 
 
+def subscription_url(company: str, person_key: str, list_id: str) -> str:
+    return f"{person_url(company, person_key)}/subscriptions/{list_id}"
+
+
 def campaign_url(company: str, acquisition_id: str) -> str:
     return f"/companies/{company}/campaigns/acquisition/{acquisition_id}"
 
@@ -87,7 +91,7 @@ def subscription(s: Subscription, p: Person, version: int) -> dict[str, Any]:
     if s.opt_out_date is not None:
         body["opt_out_date"] = wire(s.opt_out_date)
         body["opt_out_reason"] = s.opt_out_reason
-    body["url"] = f"{person_url(s.company, s.person_key)}/subscriptions/{s.list_id}"
+    body["url"] = subscription_url(s.company, s.person_key, s.list_id)
     return body
 
 

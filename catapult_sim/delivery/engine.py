@@ -35,7 +35,9 @@ class CallbackEngine:
             settings.host, _entries(settings.callback_allow), _entries(settings.callback_deny)
         )  # ValueError names a bad entry
         self.registrations = Registrations(store, clock, ids, self.destinations)
-        self.outbox = Outbox(store, clock, ids, self.registrations, settings.delivery_log_cap)
+        self.outbox = Outbox(
+            store, clock, ids, self.registrations, settings.delivery_log_cap, settings.opt_out_date_form
+        )
         self.events = CallbackEvents(store, clock, ids, self.registrations, self.outbox)
         self.policy = RetryPolicy.build(
             settings.retry_preset,

@@ -144,7 +144,8 @@ def callback(callback_type: str) -> Builder:
             extra = {"campaign": campaign, "participant": f.participant(person, campaign, statuses)}
         return payloads.callback_body(
             callback_type, person, f.version, event_id=f.token(12),
-            callback_id=f.token(8, string.ascii_letters + string.digits), **extra,
+            callback_id=f.token(8, string.ascii_letters + string.digits),
+            opt_out_form=str(f.knobs.get("opt_out_date_form", "z")), **extra,
         )  # fmt: skip
 
     return build

@@ -9,8 +9,9 @@ catch phrases come from small pools drawn from Faker once, which keeps 100,000 p
     bodies = list(factory.generate("subscription_removed", 5))
 
 ``overrides`` (``--set`` on the command line) steer the records: ``company``, ``opt_out_reason``,
-``status``, ``list_id``, ``acquisition_id``, ``callback_type``, ``mdn`` and ``external_person_id``
-(a value, ``none`` to leave it out, or ``max`` for a 128-character id). Any other key is a dotted
+``status``, ``list_id``, ``acquisition_id`` (``none``: a subscription through no campaign),
+``callback_type``, ``mdn``, ``external_person_id`` (a value, ``none`` to leave it out, or ``max`` for a
+128-character id) and ``opt_out_date_form`` (``z`` or ``offset``). Any other key is a dotted
 path set on the finished payload (``subscription.subscription_list.id=42``).
 """
 
@@ -31,7 +32,7 @@ from catapult_sim.testing import payloads
 from catapult_sim.testing.payloads import OPTIONS
 
 KNOBS = ("company", "opt_out_reason", "status", "list_id", "acquisition_id", "callback_type", "mdn",
-         "external_person_id")  # fmt: skip
+         "external_person_id", "opt_out_date_form")  # fmt: skip
 MAX_EXTERNAL_ID = 128  # fact sheet §2.2
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 # Country code and mobile prefix per locale, for X-API-Version 2 numbers; version 1 is always +1.
@@ -149,7 +150,10 @@ class PayloadFactory:
         reason = str(self.knobs.get("opt_out_reason") or self.rng.choice(OPT_OUT_REASONS)) if ended else None
         out = stamp(self.when(opt_in, 200)) if ended else None
         list_id = str(self.knobs.get("list_id", "1001"))
-        return Subscription(self.serial, self.company, person.person_key, list_id, stamp(opt_in), out, reason, "api")
+        # Through a campaign by default, as both data-sync bodies show; acquisition_id=none: no campaign.
+        acq = str(self.knobs.get("acquisition_id", "DemoSOI1"))
+        source = "platform" if acq == "none" else f"campaign:{acq}"
+        return Subscription(self.serial, self.company, person.person_key, list_id, stamp(opt_in), out, reason, source)
 
     def campaign(self) -> Campaign:
         created = self.when(EPOCH - timedelta(days=400))

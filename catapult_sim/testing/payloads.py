@@ -95,6 +95,7 @@ def callback_body(
     subscription: Subscription | None = None,
     participant: Participant | None = None,
     campaign: Campaign | None = None,
+    opt_out_form: str = "z",
 ) -> dict[str, Any]:
     """One callback body (fact sheet §7); ``event_date`` (stored form) defaults to the time of the
     change the callback reports: creation, update, opt-in, opt-out, participation or its outcome."""
@@ -105,7 +106,7 @@ def callback_body(
         body["person"] = views.person(person, version)
     elif callback_type in SUBSCRIPTION_TYPES:
         assert subscription is not None, "subscription callbacks need a subscription"
-        body["subscription"] = callback_payloads.subscription(subscription, person, version)
+        body["subscription"] = callback_payloads.subscription(subscription, person, version, opt_out_form)
     else:
         assert participant is not None and campaign is not None, "participant callbacks need both"
         body.update(callback_payloads.participant(participant, person, campaign, version))

@@ -158,8 +158,10 @@ def subscription_records(
     if opt_out_reason is None and active is not True and (active is False or draw(st.booleans())):
         opt_out_reason = draw(st.sampled_from(OPT_OUT_REASONS))
     opt_out = draw(stamps(after=opt_in)) if opt_out_reason else None
+    # Through a campaign (the callback names it) or not (seeded, platform-side: no acquisition_campaign).
+    source = draw(st.one_of(st.just("platform"), campaign_ids().map(lambda c: f"campaign:{c}")))
     return Subscription(
-        0, person.company, person.person_key, draw(list_ids()), stamp(opt_in), opt_out, opt_out_reason, "api"
+        0, person.company, person.person_key, draw(list_ids()), stamp(opt_in), opt_out, opt_out_reason, source
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from catapult_sim.core import views
+from catapult_sim.core.callbacks import payloads as callback_payloads
 from catapult_sim.core.callbacks.registrations import Registration
 from catapult_sim.core.clock import stamp
 from catapult_sim.core.models import SubscriptionList
@@ -204,6 +205,7 @@ def _callback(
         event_id=draw(event_ids()),
         callback_id=draw(callback_ids()),
         attempt=draw(st.integers(1, 10)),
+        opt_out_form=draw(st.sampled_from(callback_payloads.OPT_OUT_DATE_FORMS)),  # both forms a CRM may get
         **extra,
     )
 

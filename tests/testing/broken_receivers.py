@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,35 @@ def e164_only() -> Starlette:
     async def flaw(request: Request, raw: bytes, seen: Any) -> Response | None:
         bad = [m for m in mdns(json.loads(raw)) if not m.startswith("+")]
         return JSONResponse({"error": f"invalid phone number {bad[0]}"}, 422) if bad else None
+
+    return app(flaw)
+
+
+def z_dates_only() -> Starlette:
+    """(h) Parses opt_out_date with one strptime format ending in Z: +0000 or milliseconds are a 422."""
+
+    async def flaw(request: Request, raw: bytes, seen: Any) -> Response | None:
+        value = (json.loads(raw).get("subscription") or {}).get("opt_out_date")
+        if value is None:
+            return None
+        try:
+            datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError:
+            return JSONResponse({"error": f"bad opt_out_date {value}"}, 422)
+        return None
+
+    return app(flaw)
+
+
+def needs_external_id() -> Starlette:
+    """(i) Looks the subscriber up by external_person_id alone: a person without one is a 500."""
+
+    async def flaw(request: Request, raw: bytes, seen: Any) -> Response | None:
+        body = json.loads(raw)
+        block = body.get("person") or (body.get("subscription") or body.get("participant") or {}).get("person")
+        if isinstance(block, dict) and "external_person_id" not in block:
+            return JSONResponse({"error": "KeyError: 'external_person_id'"}, 500)
+        return None
 
     return app(flaw)
 

@@ -50,7 +50,9 @@ class CallbackEvents:
             person_key = self.ids.person_key()
             notices = []
             for reg in regs:
-                data = payloads.sample(type_, company, now, reg.api_version, person_key, reg.selector_id)
+                data = payloads.sample(
+                    type_, company, now, reg.api_version, person_key, reg.selector_id, self.outbox.opt_out_form
+                )
                 head = payloads.envelope(type_, event_id, str(wire(now)), reg.callback_id)
                 full = {**head, **payloads.apply_overrides(data, company, overrides)}
                 notices.append(self.outbox.enqueue(tx, reg, type_, full, test=True))

@@ -128,8 +128,11 @@ class Outbox:
 
     tables = ("delivery_attempts", "deliveries")  # keyed by company, in the order a reset clears them
 
-    def __init__(self, store: Store, clock: Clock, ids: Ids, registrations: Registrations, cap: int) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, ids: Ids, registrations: Registrations, cap: int, opt_out_form: str = "z"
+    ) -> None:
         self.store = store
+        self.opt_out_form = opt_out_form
         self.clock = clock
         self.ids = ids
         self.registrations = registrations
@@ -153,7 +156,7 @@ class Outbox:
                 event_id = self.ids.event_id()  # one per event and type, shared by every destination
                 data: dict[int, dict[str, Any]] = {}
                 for reg in regs:
-                    part = data.get(reg.api_version) or payloads.event_data(event, reg.api_version)
+                    part = data.get(reg.api_version) or payloads.event_data(event, reg.api_version, self.opt_out_form)
                     data[reg.api_version] = part
                     head = payloads.envelope(callback_type, event_id, str(wire(event.occurred_at)), reg.callback_id)
                     notices.append(self.enqueue(tx, reg, callback_type, {**head, **part}))

@@ -18,6 +18,11 @@ from catapult_sim.core.store import DomainEvent
 
 # The stored body always says attempt "1"; the sender rewrites this (first) occurrence per attempt.
 FIRST_ATTEMPT = '"delivery_attempt":"1"'
+# How opt_out_date is written in subscription callbacks (docs/fidelity.md): "z" as every other time
+# ("2017-02-18T15:34:52Z", the Subscription object of the current pages, fact sheet §3.3) or "offset"
+# as the data-sync page's subscription_removed body shows it ("2017-02-18T15:34:52+0000" [W-sync]).
+OPT_OUT_DATE_FORMS = ("z", "offset")
+CAMPAIGN_SOURCE = "campaign:"
 
 
 def envelope(callback_type: str, event_id: str, event_date: str, callback_id: str) -> dict[str, Any]:
@@ -37,29 +42,51 @@ def for_attempt(stored: str, attempt: int) -> str:
     return stored.replace(FIRST_ATTEMPT, f'"delivery_attempt":"{attempt}"', 1)
 
 
-def event_data(event: DomainEvent, version: int) -> dict[str, Any]:
+def event_data(event: DomainEvent, version: int, opt_out_form: str = "z") -> dict[str, Any]:
     """The type-specific part of a callback built from a domain event."""
     person = Person(**event.data["person"])
     if event.type in ("person_added", "person_updated"):
         return {"person": views.person(person, version, callback=True)}  # §7.2: the full person resource
     if event.type in ("subscription_added", "subscription_removed"):
-        return {"subscription": subscription(Subscription(**event.data["subscription"]), person, version)}
+        sub = Subscription(**event.data["subscription"])
+        return {"subscription": subscription(sub, person, version, opt_out_form)}
     campaign = Campaign(**event.data["campaign"])
     part = Participant(**event.data["participant"])
     return participant(part, person, campaign, version)
 
 
-def subscription(sub: Subscription, person: Person, version: int) -> dict[str, Any]:
-    """§7.3-7.4: the person block (with phone), the list, the dates; opt-out fields when removed."""
+def subscription(sub: Subscription, person: Person, version: int, opt_out_form: str = "z") -> dict[str, Any]:
+    """§7.3-7.4: the person block (with phone), the list, the dates; opt-out fields when removed;
+    the campaign the subscription came through, if any, and the subscription's own url.
+
+    Both bodies of the data-sync page carry ``acquisition_campaign`` {id, url} and ``url`` inside
+    ``subscription`` [W-sync]; a subscription that came through no campaign (seeded, or opted in on
+    the platform side) has no campaign to name, so the block is left out (docs/fidelity.md).
+    """
     body: dict[str, Any] = {
         "person": views.person_ref(person, version, callback=True),
         "subscription_list": {"id": sub.list_id, "url": views.list_url(sub.company, sub.list_id)},
         "opt_in_date": wire(sub.opt_in_date),
     }
     if sub.opt_out_date is not None:
-        body["opt_out_date"] = wire(sub.opt_out_date)
+        body["opt_out_date"] = opt_out_date(sub.opt_out_date, opt_out_form)
         body["opt_out_reason"] = sub.opt_out_reason
+    campaign_id = campaign_of(sub)
+    if campaign_id is not None:
+        body["acquisition_campaign"] = {"id": campaign_id, "url": views.campaign_url(sub.company, campaign_id)}
+    body["url"] = views.subscription_url(sub.company, sub.person_key, sub.list_id)
     return body
+
+
+def campaign_of(sub: Subscription) -> str | None:
+    """The acquisition campaign a subscription came through, or None."""
+    return sub.source[len(CAMPAIGN_SOURCE) :] if sub.source.startswith(CAMPAIGN_SOURCE) else None
+
+
+def opt_out_date(stored: str, form: str) -> str:
+    """``opt_out_date`` in the chosen form (OPT_OUT_DATE_FORMS)."""
+    text = str(wire(stored))
+    return text[:-1] + "+0000" if form == "offset" and text.endswith("Z") else text
 
 
 def participant(part: Participant, person: Person, campaign: Campaign, version: int) -> dict[str, Any]:
@@ -86,10 +113,17 @@ def participant(part: Participant, person: Person, campaign: Campaign, version: 
 # -- test events (fact sheet §6.3 [P-test]) ---------------------------------------------------------
 
 SAMPLE_LIST = "sample-list"
+SAMPLE_CAMPAIGN = "SampleCampaign"
 
 
 def sample(
-    callback_type: str, company: str, now: str, version: int, person_key: str, selector_id: str | None
+    callback_type: str,
+    company: str,
+    now: str,
+    version: int,
+    person_key: str,
+    selector_id: str | None,
+    opt_out_form: str = "z",
 ) -> dict[str, Any]:
     """A sample body for a test event: made-up data that never touches the company's records.
 
@@ -101,10 +135,11 @@ def sample(
     if callback_type in ("subscription_added", "subscription_removed"):
         reason = "user_opt_out" if callback_type == "subscription_removed" else None
         list_id = selector_id or SAMPLE_LIST
-        sub = Subscription(0, company, person_key, list_id, now, now if reason else None, reason, "test")
-        return {"subscription": subscription(sub, person, version)}
+        source = CAMPAIGN_SOURCE + SAMPLE_CAMPAIGN  # a sample shows every field of the documented bodies
+        sub = Subscription(0, company, person_key, list_id, now, now if reason else None, reason, source)
+        return {"subscription": subscription(sub, person, version, opt_out_form)}
     campaign = Campaign(
-        company, selector_id or "SampleCampaign", "Sample acquisition campaign", "active", SAMPLE_LIST,
+        company, selector_id or SAMPLE_CAMPAIGN, "Sample acquisition campaign", "active", SAMPLE_LIST,
         True, ["SAMPLE"], None, None, now, now, 24,
     )  # fmt: skip
     status = "PENDING" if callback_type.endswith("_added") else "CONFIRMED"

@@ -2,8 +2,8 @@
 
 Given the URL of a callback receiver, it sends callbacks as the simulator's dispatcher does and runs
 named checks (``valid_bodies``, ``duplicate_event_id``, ``unknown_fields``, ``mdn_forms``,
-``content_types``, ``methods``, ``unicode``, ``burst``), each a pass or a fail with the request that
-shows it. See docs/receiver-suite.md. From Python::
+``date_forms``, ``optional_fields``, ``content_types``, ``methods``, ``unicode``, ``burst``), each a
+pass or a fail with the request that shows it. See docs/receiver-suite.md. From Python::
 
     from catapult_sim.testing.receiver_suite import Options, run_suite
 

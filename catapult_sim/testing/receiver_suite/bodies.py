@@ -130,3 +130,57 @@ def with_unicode(body: dict[str, Any], sample: tuple[str, str, str, str, str]) -
     if isinstance(campaign, dict):
         campaign["description"] = description
     return out
+
+
+# -- date forms and optional fields ------------------------------------------------------------
+
+# opt_out_date as the simulator writes it by default, as the data-sync page writes it (+0000), and
+# with milliseconds as the current Subscription object shows it (fact sheet §3.3, docs/fidelity.md).
+OPT_OUT_DATE_FORMS = (("Z", "2024-02-18T15:34:52Z"), ("+0000", "2024-02-18T15:34:52+0000"),
+                      (".000Z", "2024-02-18T15:34:52.000Z"))  # fmt: skip
+# Fields a body may lack: left out when they have no value (docs/fidelity.md "Absent fields").
+OPTIONAL_PERSON = ("external_id", "external_person_id", "mobile_phone", "timezone", "timezone_source")
+OPTIONAL_BLOCKS = ("acquisition_campaign",)
+
+
+def with_opt_out_date(body: dict[str, Any], value: str) -> dict[str, Any]:
+    """A subscription_removed body with ``opt_out_date`` written as ``value``."""
+    out = copy.deepcopy(body)
+    out["subscription"]["opt_out_date"] = value
+    return out
+
+
+def without_optional(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with every optional field left out (a person with no external id, phone or timezone;
+    a subscription through no campaign; a person with no carrier code)."""
+    out = copy.deepcopy(body)
+    for person in person_blocks(out):
+        for key in OPTIONAL_PERSON:
+            person.pop(key, None)
+    sub = out.get("subscription")
+    if isinstance(sub, dict):
+        for key in OPTIONAL_BLOCKS:
+            sub.pop(key, None)
+    return out
+
+
+def with_all_optional(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with every optional field filled in (a person with external ids, phone and carrier,
+    timezone; a subscription that came through a campaign)."""
+    out = copy.deepcopy(body)
+    for person in person_blocks(out):
+        person.setdefault("external_person_id", "CRM-000143")
+        if "external_person_id" in person and "person_key" in person and "custom_fields" not in person:
+            person.setdefault("external_id", person["external_person_id"])  # the short person block
+        phone = person.setdefault("mobile_phone", {"mdn": E164_US})
+        if "custom_fields" in person:  # the full person resource carries carrier and timezone
+            phone.setdefault("carrier_code", "104")
+            person.setdefault("timezone", "US/Central")
+            person.setdefault("timezone_source", "api")
+    sub = out.get("subscription")
+    if isinstance(sub, dict):
+        company = str(sub.get("url", "/companies/demo/")).split("/")[2]
+        sub.setdefault(
+            "acquisition_campaign", {"id": "DemoSOI1", "url": f"/companies/{company}/campaigns/acquisition/DemoSOI1"}
+        )
+    return out

@@ -124,6 +124,32 @@ def mdn_forms(ctx: Context) -> CheckResult:
     return _variants(ctx, "mdn_forms", requests, ", ".join(f[0] for f in forms))
 
 
+def date_forms(ctx: Context) -> CheckResult:
+    """subscription_removed with opt_out_date in each form Vibes' pages show."""
+    if "subscription_removed" not in ctx.options.callback_types:
+        return CheckResult("date_forms", SKIP, "subscription_removed is not among the chosen callback types")
+    version = ctx.options.current_version
+    requests = [
+        Request(f"opt_out_date {label}", b.with_opt_out_date(ctx.bodies.one("subscription_removed", version), value))
+        for label, value in b.OPT_OUT_DATE_FORMS
+    ]
+    return _variants(
+        ctx, "date_forms", requests, ", ".join(f"opt_out_date {label}" for label, _ in b.OPT_OUT_DATE_FORMS)
+    )
+
+
+def optional_fields(ctx: Context) -> CheckResult:
+    """Each chosen type with every optional field, and with none of them."""
+    requests = []
+    for i, kind in enumerate(ctx.options.callback_types):
+        body = ctx.body(i)
+        requests.append(Request(f"{kind} with every optional field", b.with_all_optional(body)))
+        requests.append(Request(f"{kind} without optional fields", b.without_optional(b.fresh(body))))
+    return _variants(
+        ctx, "optional_fields", requests, f"with and without optional fields, {len(ctx.options.callback_types)} types"
+    )
+
+
 def content_types(ctx: Context) -> CheckResult:
     requests = [Request(ct, ctx.body(i), content_type=ct) for i, ct in enumerate(("application/json", "text/json"))]
     return _variants(ctx, "content_types", requests, "application/json and text/json")
