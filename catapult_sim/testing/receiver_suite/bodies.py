@@ -139,7 +139,7 @@ def with_unicode(body: dict[str, Any], sample: tuple[str, str, str, str, str]) -
 OPT_OUT_DATE_FORMS = (("Z", "2024-02-18T15:34:52Z"), ("+0000", "2024-02-18T15:34:52+0000"),
                       (".000Z", "2024-02-18T15:34:52.000Z"))  # fmt: skip
 # Fields a body may lack: left out when they have no value (docs/fidelity.md "Absent fields").
-OPTIONAL_PERSON = ("external_id", "external_person_id", "mobile_phone", "timezone", "timezone_source")
+OPTIONAL_PERSON = ("external_id", "external_person_id", "timezone", "timezone_source")
 OPTIONAL_BLOCKS = ("acquisition_campaign",)
 
 
@@ -151,12 +151,15 @@ def with_opt_out_date(body: dict[str, Any], value: str) -> dict[str, Any]:
 
 
 def without_optional(body: dict[str, Any]) -> dict[str, Any]:
-    """``body`` with every optional field left out (a person with no external id, phone or timezone;
-    a subscription through no campaign; a person with no carrier code)."""
+    """``body`` with every optional field left out: no external id or timezone, a person (in person
+    callbacks) with no phone, a subscription through no campaign. Subscribers and participants keep
+    their phone: signing up needs one."""
     out = copy.deepcopy(body)
     for person in person_blocks(out):
         for key in OPTIONAL_PERSON:
             person.pop(key, None)
+    if isinstance(out.get("person"), dict):  # a person may have no phone; a subscriber or participant has one
+        out["person"].pop("mobile_phone", None)
     sub = out.get("subscription")
     if isinstance(sub, dict):
         for key in OPTIONAL_BLOCKS:
