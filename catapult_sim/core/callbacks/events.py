@@ -17,7 +17,12 @@ from catapult_sim.core.ids import Ids
 from catapult_sim.core.store import Store
 from catapult_sim.errors import BadRequest, Code, Conflict, NotFound, Problem, Unprocessable
 
-TEST_FIELDS = frozenset({"callback_type", "event_type", "person", "subscription", "participant"})
+# The request shapes of the OAS: per family (testcallbackRequest-Ack/-Person/-Sub/-SubList: data
+# objects) and the generic testcallbackRequest (selector objects keyed by type) [OAS] [P-test].
+DATA_FIELDS = ("person", "subscription", "participant", "subscription_list")
+SELECTOR_FIELDS = ("acquisition_campaign_changed", "event_processed", "device_added", "subscription_added",
+                   "subscription_removed", "unmatched_message_received", "wallet_item_install")  # fmt: skip
+TEST_FIELDS = frozenset({"callback_type", "event_type", *DATA_FIELDS, *SELECTOR_FIELDS})
 # The shortcut leaves out company_participant_*: they carry the same bodies as ack_participant_*
 # for the same events, so a receiver registered for both would get every participant event twice.
 SHORTCUT_TYPES = tuple(t for t in specs.CALLBACK_TYPES if not t.startswith("company_"))
@@ -36,6 +41,8 @@ class CallbackEvents:
     def test_event(self, company: str, body: Any, version: int) -> dict[str, Any]:
         """Queue a sample callback to every matching active registration; 404 when there is none."""
         type_, overrides = _test_request(body)
+        if type_ not in specs.CALLBACK_TYPES:  # a type the simulator never registers [P-test]
+            raise NotFound(f"no active callback registration of type {type_}")
         wanted = _wanted_selector(type_, overrides)
         now = stamp(self.clock.now())
         with self.store.transaction() as tx:
@@ -54,7 +61,8 @@ class CallbackEvents:
                     type_, company, now, reg.api_version, person_key, reg.selector_id, self.outbox.opt_out_form
                 )
                 head = payloads.envelope(type_, event_id, str(wire(now)), reg.callback_id)
-                full = {**head, **payloads.apply_overrides(data, company, overrides)}
+                data = payloads.apply_overrides(data, company, overrides)
+                full = {**head, **payloads.mdns_for_version(data, reg.api_version)}
                 notices.append(self.outbox.enqueue(tx, reg, type_, full, test=True))
             self.outbox.announce(tx, notices)
         message = f"test {type_} callback queued for {len(regs)} registration(s)"
@@ -91,7 +99,7 @@ def _test_request(body: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object", code=Code.MALFORMED_BODY)
     problems: list[Problem] = []
-    type_ = specs.callback_type(body, problems)
+    type_ = specs.callback_type(body, problems, specs.TEST_TYPES)
     for key in sorted(set(body) - TEST_FIELDS):
         problems.append(Problem(Code.UNKNOWN_FIELD, f"{key} is not a known field"))
     for key in sorted(TEST_FIELDS - {"callback_type", "event_type"}):
@@ -104,13 +112,17 @@ def _test_request(body: Any) -> tuple[str, dict[str, Any]]:
 
 
 def _wanted_selector(type_: str, overrides: dict[str, Any]) -> str | None:
-    """The list (subscription types) or campaign (ack types) the test request names, if any."""
+    """The list (subscription types) or campaign (ack types) the test request names, if any: in the
+    data object (``subscription.subscription_list.id``, ``participant.acquisition_campaign.api_key``)
+    or in the generic request's selector (``subscription_added.list_id``,
+    ``acquisition_campaign_changed.campaign_id``) [OAS testcallbackRequest]."""
+    value: Any = None
     if type_.startswith("subscription_"):
         found = (overrides.get("subscription") or {}).get("subscription_list") or {}
         value = found.get("id") if isinstance(found, dict) else None
+        value = value if value is not None else (overrides.get(type_) or {}).get("list_id")
     elif type_.startswith("ack_participant_"):
         found = (overrides.get("participant") or {}).get("acquisition_campaign") or {}
         value = found.get("api_key") if isinstance(found, dict) else None
-    else:
-        value = None
+        value = value if value is not None else (overrides.get("acquisition_campaign_changed") or {}).get("campaign_id")
     return None if value is None else str(value)

@@ -40,6 +40,8 @@ FEEDS = {
     "subscription_removed": ("subscription_removed",),
     "ack_participant_added": ("ack_participant_added", "company_participant_added"),
     "ack_participant_changed": ("ack_participant_changed", "company_participant_changed"),
+    "subscription_list_added": ("subscription_list_added",),
+    "subscription_list_updated": ("subscription_list_updated",),
 }
 
 
@@ -83,7 +85,7 @@ class Registration:
 
 
 def render(reg: Registration) -> dict[str, Any]:
-    """The registration resource (fact sheet §6.2; ``created_at``/``updated_at`` as the prose names them)."""
+    """The registration resource (fact sheet §6.2), with the system times under both documented names."""
     body: dict[str, Any] = {
         "callback_id": reg.callback_id,
         "callback_type": reg.callback_type,
@@ -95,8 +97,10 @@ def render(reg: Registration) -> dict[str, Any]:
     body["start_date"] = wire(reg.start_date)
     if reg.end_date is not None:
         body["end_date"] = wire(reg.end_date)
-    body["created_at"] = wire(reg.created_at)
-    body["updated_at"] = wire(reg.updated_at)
+    # The prose names them created_at/updated_at, the OAS callbackResponse created_date/updated_date
+    # (fact sheet §6.2, DISAGREE): both are sent, so a client of either finds its names.
+    body["created_at"] = body["created_date"] = wire(reg.created_at)
+    body["updated_at"] = body["updated_date"] = wire(reg.updated_at)
     body["url"] = f"/companies/{reg.company}/config/callbacks/{reg.callback_id}"
     return body
 
@@ -173,9 +177,12 @@ class Registrations:
         if current.deleted:
             raise NotFound(f"callback registration {callback_id!r} was already cancelled")
         now = self.now()
+        # A registration that has not started yet ends where it would have started: an empty range,
+        # never active, and end_date never before start_date (docs/fidelity.md).
+        end = max(now, current.start_date)
         tx.run(
             "UPDATE callbacks SET deleted=1, end_date=?, updated_at=? WHERE company=? AND callback_id=?",
-            (now, now, company, callback_id),
+            (end, now, company, callback_id),
         )
         self.store.touch()
         return self.get(tx, company, callback_id)
@@ -283,7 +290,7 @@ class Registrations:
 
 def _selector_of(event: DomainEvent) -> str | None:
     """The list or campaign an event belongs to, for matching selectors."""
-    if event.type.startswith("subscription_"):
+    if event.type in ("subscription_added", "subscription_removed"):
         return str(event.data["subscription"]["list_id"])
     if event.type.startswith("ack_participant_"):
         return str(event.data["participant"]["acquisition_id"])
