@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -16,10 +17,11 @@ from catapult_sim.control._common import (
     person,
     string,
 )
-from catapult_sim.core import repo
+from catapult_sim.core import repo, views
 from catapult_sim.core.acquisition import PARTICIPANT_ACTIONS
 from catapult_sim.core.platform import Outcome
-from catapult_sim.errors import NotFound
+from catapult_sim.core.store import Tx
+from catapult_sim.errors import BadRequest, Code, NotFound
 
 
 def _answer(outcome: Outcome, events: list[str]) -> Response:
@@ -101,6 +103,46 @@ async def archive_list(request: Request) -> Response:
         ended = sim.db.subs.archive_list(tx, key, list_id)
         events = [e.type for e in tx.events]
     return json_response({"action": "archived", "list_id": list_id, "opted_out": len(ended), "events": events})
+
+
+async def create_list(request: Request) -> Response:
+    """Create a list (as the platform UI does); sends subscription_list_added."""
+    sim, key = company(request)
+    data = await body(request, "sim-list-request")
+    name = _list_name(data)
+    list_id = data.get("id")
+    if list_id is not None and (not isinstance(list_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", list_id)):
+        raise BadRequest("id must be 1-64 letters, digits, dashes or underscores", code=Code.INVALID)
+    with sim.store.transaction() as tx:
+        made = sim.db.subs.create_list(tx, key, list_id or _free_list_id(tx, key), name)
+        events = [e.type for e in tx.events]
+    out = {"action": "created", "subscription_list": views.subscription_list(made), "events": events}
+    return json_response(out, status=201)
+
+
+async def rename_list(request: Request) -> Response:
+    """Rename a list; sends subscription_list_updated."""
+    sim, key = company(request)
+    data = await body(request, "sim-list-request")
+    if "id" in data:
+        raise BadRequest("id cannot change: the list is named in the path", code=Code.INVALID)
+    with sim.store.transaction() as tx:
+        changed = sim.db.subs.rename_list(tx, key, request.path_params["list_id"], _list_name(data))
+        events = [e.type for e in tx.events]
+    return json_response({"action": "renamed", "subscription_list": views.subscription_list(changed), "events": events})
+
+
+def _list_name(data: dict[str, Any]) -> str:
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        raise BadRequest("name must be a non-empty string of at most 255 characters", code=Code.REQUIRED)
+    return name
+
+
+def _free_list_id(tx: Tx, company_key: str) -> str:
+    """The next numeric list id after the company's largest (Vibes' list ids are numeric)."""
+    numbers = [int(sl.id) for sl in repo.all_lists(tx, company_key) if sl.id.isdigit()]
+    return str(max(numbers, default=1000) + 1)
 
 
 async def participant_action(request: Request) -> Response:

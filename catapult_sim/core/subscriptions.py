@@ -11,7 +11,7 @@ from catapult_sim.core import repo
 from catapult_sim.core.env import Env
 from catapult_sim.core.models import OPT_OUT_REASONS, Person, Subscription, SubscriptionList
 from catapult_sim.core.store import Tx
-from catapult_sim.errors import BadRequest, Code, NotFound
+from catapult_sim.errors import BadRequest, Code, Conflict, NotFound
 
 
 class Subscriptions:
@@ -89,4 +89,28 @@ class Subscriptions:
             if person is not None:
                 ended.append(self.end(tx, person, sub, "list_archived"))
         tx.run("UPDATE lists SET archived=1 WHERE company=? AND id=?", (company, list_id))
+        self._list_event(tx, "subscription_list_updated", company, list_id)  # archiving changes the list
         return ended
+
+    def create_list(self, tx: Tx, company: str, list_id: str, name: str) -> SubscriptionList:
+        """A new list (lists are made in the platform, not the API: fact sheet §4.1); 409 if the id is taken."""
+        if repo.get_list(tx, company, list_id) is not None:
+            raise Conflict(f"subscription list {list_id!r} already exists", code=Code.DUPLICATE)
+        tx.run(
+            "INSERT INTO lists (company, id, name, created_at) VALUES (?,?,?,?)",
+            (company, list_id, name, self.env.now()),
+        )
+        return self._list_event(tx, "subscription_list_added", company, list_id)
+
+    def rename_list(self, tx: Tx, company: str, list_id: str, name: str) -> SubscriptionList:
+        """Give a (not archived) list a new name: a subscription_list_updated event."""
+        self.get_list(tx, company, list_id)
+        tx.run("UPDATE lists SET name=? WHERE company=? AND id=?", (name, company, list_id))
+        return self._list_event(tx, "subscription_list_updated", company, list_id)
+
+    def _list_event(self, tx: Tx, type_: str, company: str, list_id: str) -> SubscriptionList:
+        """Emit a list event (fact sheet §7.6 [W-slcb-diff]: fired when a list is created or updated)."""
+        found = repo.get_list(tx, company, list_id)
+        assert found is not None
+        self.env.emit(tx, type_, company, subscription_list=repo.snapshot(found))
+        return found

@@ -119,6 +119,8 @@ def test_request(f: PayloadFactory) -> dict[str, Any]:
         body["subscription"] = {"subscription_list": {"id": str(f.knobs.get("list_id", "1001"))}}
     elif kind in payloads.PARTICIPANT_TYPES:
         body["participant"] = {"acquisition_campaign": {"api_key": str(f.knobs.get("acquisition_id", "DemoDOI1"))}}
+    elif kind in payloads.LIST_TYPES:
+        body["subscription_list"] = {"id": str(f.knobs.get("list_id", "1001"))}
     return body
 
 
@@ -131,11 +133,25 @@ def error_envelope(f: PayloadFactory) -> dict[str, Any]:
     return {"errors": [{"code": code, "message": message} for code, message in picked]}
 
 
+def event_request(f: PayloadFactory) -> dict[str, Any]:
+    number = f.rng.randrange(10**6)
+    data = {"external_person_id": f.external_id() or "CRM-000001", "order_number": str(number)}
+    return {"event_id": f"ORDER-{number}-SHIPPED", "event_type": "order_shipped", "event_data": data}
+
+
+def event_response(f: PayloadFactory) -> dict[str, Any]:
+    return {"event_id": f"ORDER-{f.rng.randrange(10**6)}-SHIPPED"}
+
+
 def callback(callback_type: str) -> Builder:
     def build(f: PayloadFactory) -> dict[str, Any]:
         person = f.person()
         extra: dict[str, Any] = {}
-        if callback_type in payloads.SUBSCRIPTION_TYPES:
+        if callback_type in payloads.LIST_TYPES:
+            extra["subscription_list"] = SubscriptionList(
+                f.company, str(f.knobs.get("list_id", "1001")), f.rng.choice(f.phrases), False
+            )
+        elif callback_type in payloads.SUBSCRIPTION_TYPES:
             extra["subscription"] = f.subscription(person, ended=callback_type == "subscription_removed")
         elif callback_type in payloads.PARTICIPANT_TYPES:
             added = callback_type.endswith("_added")
@@ -164,6 +180,8 @@ BUILDERS: dict[str, Builder] = {
     "test-callback-request": test_request,
     "test-callback-response": test_response,
     "error-envelope": error_envelope,
+    "event-request": event_request,
+    "event-response": event_response,
     **{t: callback(t) for t in CALLBACK_TYPES},
 }
 assert set(BUILDERS) == set(payloads.PAYLOAD_TYPES), "one builder per payload type"

@@ -13,7 +13,7 @@ from catapult_sim.core import views
 from catapult_sim.core.callbacks import payloads as callback_payloads
 from catapult_sim.core.callbacks.registrations import Registration, render
 from catapult_sim.core.clock import wire
-from catapult_sim.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription
+from catapult_sim.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription, SubscriptionList
 from catapult_sim.core.seed import DEMO_TEMPLATE, normalize_options
 
 __all__ = ["CALLBACK_TYPES", "OPT_OUT_REASONS", "PAYLOAD_TYPES", "schema_of"]
@@ -26,7 +26,8 @@ PARTICIPANT_TYPES = (
     "company_participant_added",
     "company_participant_changed",
 )
-CALLBACK_TYPES = PERSON_TYPES + SUBSCRIPTION_TYPES + PARTICIPANT_TYPES
+LIST_TYPES = ("subscription_list_added", "subscription_list_updated")
+CALLBACK_TYPES = PERSON_TYPES + SUBSCRIPTION_TYPES + PARTICIPANT_TYPES + LIST_TYPES
 # The selector object a registration of each type carries (fact sheet §6.2).
 SELECTOR_KEY = {
     "subscription_added": "list_id",
@@ -51,6 +52,8 @@ PAYLOAD_TYPES: dict[str, str] = {
     "test-callback-request": "test-callback-request",
     "test-callback-response": "test-callback-response",
     "error-envelope": "error-envelope",
+    "event-request": "event-request",
+    "event-response": "event-response",
     **{t: f"callback-{t}" for t in CALLBACK_TYPES},
 }
 
@@ -96,13 +99,17 @@ def callback_body(
     participant: Participant | None = None,
     campaign: Campaign | None = None,
     opt_out_form: str = "z",
+    subscription_list: SubscriptionList | None = None,
 ) -> dict[str, Any]:
     """One callback body (fact sheet §7); ``event_date`` (stored form) defaults to the time of the
     change the callback reports: creation, update, opt-in, opt-out, participation or its outcome."""
     when = event_date or _occurred(callback_type, person, subscription, participant)
     body = callback_payloads.envelope(callback_type, event_id, wire(when) or "", callback_id)
     body["delivery_attempt"] = str(attempt)
-    if callback_type in PERSON_TYPES:
+    if callback_type in LIST_TYPES:
+        assert subscription_list is not None, "list callbacks need a list"
+        body["subscription_list"] = views.subscription_list(subscription_list)
+    elif callback_type in PERSON_TYPES:
         body["person"] = views.person(person, version)
     elif callback_type in SUBSCRIPTION_TYPES:
         assert subscription is not None, "subscription callbacks need a subscription"
@@ -119,7 +126,7 @@ def registration(reg: Registration) -> dict[str, Any]:
 
 
 def _occurred(callback_type: str, person: Person, sub: Subscription | None, part: Participant | None) -> str:
-    if callback_type in PERSON_TYPES:
+    if callback_type in PERSON_TYPES or callback_type in LIST_TYPES:
         return person.created_at if callback_type == "person_added" else person.updated_at
     if sub is not None:
         return sub.opt_out_date or sub.opt_in_date

@@ -142,14 +142,14 @@ def subscriptions(
     )
 
 
-def subscription_lists() -> Strategy[dict[str, Any]]:
+def list_records(company: str | None = None) -> Strategy[SubscriptionList]:
     names = st.sampled_from(("Newsletter", "Promotions", "Store alerts", "Ofertas en español"))
-    return st.builds(
-        lambda company, list_id, name: views.subscription_list(SubscriptionList(company, list_id, name, False)),
-        st.sampled_from(COMPANIES),
-        list_ids(),
-        names,
-    )
+    companies = st.sampled_from(COMPANIES) if company is None else st.just(company)
+    return st.builds(lambda c, list_id, name: SubscriptionList(c, list_id, name, False), companies, list_ids(), names)
+
+
+def subscription_lists() -> Strategy[dict[str, Any]]:
+    return list_records().map(views.subscription_list)
 
 
 def acquisition_campaigns() -> Strategy[dict[str, Any]]:
@@ -193,6 +193,8 @@ def _callback(
         removed = callback_type == "subscription_removed"
         reason = (opt_out_reason or draw(st.sampled_from(OPT_OUT_REASONS))) if removed else None
         extra["subscription"] = draw(subscription_records(person, reason, active=not removed))
+    elif callback_type in payloads.LIST_TYPES:
+        extra["subscription_list"] = draw(list_records(person.company))
     elif callback_type in payloads.PARTICIPANT_TYPES:
         added = callback_type.endswith("_added")
         campaign = draw(campaign_records(person.company))
@@ -292,6 +294,8 @@ def callback_test_requests(callback_type: str | None = None) -> Strategy[dict[st
             data = list_ids().map(lambda i: {"subscription": {"subscription_list": {"id": i}}})
         elif kind in payloads.PERSON_TYPES:
             data = external_person_ids().map(lambda e: {"person": {"external_person_id": e}})
+        elif kind in payloads.LIST_TYPES:
+            data = list_ids().map(lambda i: {"subscription_list": {"id": i}})
         else:
             data = campaign_ids().map(lambda c: {"participant": {"acquisition_campaign": {"api_key": c}}})
         return st.one_of(st.just({}), data)
@@ -325,8 +329,26 @@ BY_SCHEMA: dict[str, Callable[..., Strategy[Any]]] = {
     "test-callback-request": callback_test_requests,
     "test-callback-response": callback_test_responses,
     "error-envelope": error_envelopes,
+    "event-request": lambda: event_requests(),
+    "event-response": lambda: event_ids().map(lambda e: {"event_id": e}),
     **{f"callback-{t}": partial(callbacks, t) for t in CALLBACK_TYPES},
 }
+
+
+def event_requests() -> Strategy[dict[str, Any]]:
+    """An Event API body: an event_type, the recipient and some event data; an event_id maybe."""
+    recipients = st.one_of(
+        external_person_ids().map(lambda e: {"external_person_id": e}),
+        mdns(2).map(lambda m: {"mdn": m}),
+    )
+    extra = st.dictionaries(st.sampled_from(("order_number", "sku", "store")), st.text(max_size=12), max_size=2)
+    kinds = st.sampled_from(("order_shipped", "cart-abandoned", "Purchase"))
+
+    def build(kind: str, who: dict[str, Any], more: dict[str, Any], event_id: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"event_type": kind, "event_data": {**more, **who}}
+        return {"event_id": event_id, **body} if event_id is not None else body
+
+    return st.builds(build, kinds, recipients, extra, st.none() | event_ids())
 
 
 def for_schema(name: str, **options: Any) -> Strategy[Any]:

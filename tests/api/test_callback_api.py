@@ -224,8 +224,9 @@ def test_the_shortcut_registers_every_type_once(client: TestClient) -> None:
     made = r.json()["registered"]
     types = {reg["callback_type"] for reg in made}
     assert types == {"person_added", "person_updated", "subscription_added", "subscription_removed",
-                     "ack_participant_added", "ack_participant_changed"}  # fmt: skip
-    assert len(made) == 2 + 2 * 3 + 2 * 4  # one per list (3) and per campaign (4)
+                     "ack_participant_added", "ack_participant_changed", "subscription_list_added",
+                     "subscription_list_updated"}  # fmt: skip
+    assert len(made) == 2 + 2 * 3 + 2 * 4 + 2  # one per list (3) and per campaign (4); list types: one each
     again = client.post("/_sim/companies/demo/callbacks", json={"url": "http://crm.test/hook"})
     assert again.json()["count"] == 0 and len(registrations(client)) == len(made)
     bad = client.post("/_sim/companies/demo/callbacks", json={"url": "nope", "types": ["x"], "api_version": 3})
@@ -236,11 +237,11 @@ def test_callback_url_registrations_come_back_after_a_reset() -> None:
     settings = Settings(random_seed=1, callback_url="http://crm.test/hook")
     with TestClient(create_app(settings), headers=AUTH) as client:
         before = registrations(client)
-        assert len(before) == 16 and {r["destination"]["url"] for r in before} == {"http://crm.test/hook"}
+        assert len(before) == 18 and {r["destination"]["url"] for r in before} == {"http://crm.test/hook"}
         client.delete(before[0]["url"])
-        assert len(registrations(client)) == 15
+        assert len(registrations(client)) == 17
         assert client.post("/_sim/reset", json={}).status_code == 200
-        assert len(registrations(client)) == 16
+        assert len(registrations(client)) == 18
 
 
 def test_matching_follows_every_change_to_the_registrations(client: TestClient, sim: Any) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from catapult_sim.core import views
+from catapult_sim.core import mdn, views
 from catapult_sim.core.clock import wire
-from catapult_sim.core.models import Campaign, Participant, Person, Subscription
+from catapult_sim.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
 from catapult_sim.core.store import DomainEvent
 
 # The stored body always says attempt "1"; the sender rewrites this (first) occurrence per attempt.
@@ -23,6 +23,7 @@ FIRST_ATTEMPT = '"delivery_attempt":"1"'
 # as the data-sync page's subscription_removed body shows it ("2017-02-18T15:34:52+0000" [W-sync]).
 OPT_OUT_DATE_FORMS = ("z", "offset")
 CAMPAIGN_SOURCE = "campaign:"
+LIST_TYPES = ("subscription_list_added", "subscription_list_updated")
 
 
 def envelope(callback_type: str, event_id: str, event_date: str, callback_id: str) -> dict[str, Any]:
@@ -44,6 +45,8 @@ def for_attempt(stored: str, attempt: int) -> str:
 
 def event_data(event: DomainEvent, version: int, opt_out_form: str = "z") -> dict[str, Any]:
     """The type-specific part of a callback built from a domain event."""
+    if event.type in LIST_TYPES:  # §7.6: the list resource
+        return {"subscription_list": views.subscription_list(SubscriptionList(**event.data["subscription_list"]))}
     person = Person(**event.data["person"])
     if event.type in ("person_added", "person_updated"):
         return {"person": views.person(person, version, callback=True)}  # §7.2: the full person resource
@@ -129,6 +132,10 @@ def sample(
 
     ``selector_id`` is the registration's list (subscription types) or campaign (participant types).
     """
+    if callback_type in LIST_TYPES:
+        return {
+            "subscription_list": views.subscription_list(SubscriptionList(company, SAMPLE_LIST, "Sample list", False))
+        }
     person = Person(company, person_key, 999999, "sample-external-id", "+12135550100", None, {}, None, None, now, now)
     if callback_type in ("person_added", "person_updated"):
         return {"person": views.person(person, version, callback=True)}
@@ -158,6 +165,9 @@ def apply_overrides(body: dict[str, Any], company: str, overrides: dict[str, Any
     if isinstance(overrides.get("subscription"), dict) and "subscription" in out:
         _merge(out["subscription"], overrides["subscription"])
         _relink(out["subscription"]["subscription_list"], views.list_url(company, "{}"))
+    if isinstance(overrides.get("subscription_list"), dict) and "participant" not in out and "subscription_list" in out:
+        _merge(out["subscription_list"], overrides["subscription_list"])  # [OAS testcallbackRequest-SubList]
+        _relink_list(out["subscription_list"], company)
     if isinstance(overrides.get("participant"), dict) and "participant" in out:
         _participant_overrides(out, company, dict(overrides["participant"]))
     return out
@@ -178,6 +188,32 @@ def _participant_overrides(out: dict[str, Any], company: str, part: dict[str, An
     _merge(out["participant"]["acquisition_campaign"], acq)
     _relink(out["participant"]["acquisition_campaign"], views.campaign_url(company, "{}"))
     _merge(out["participant"], part)
+
+
+def mdns_for_version(body: dict[str, Any], version: int) -> dict[str, Any]:
+    """Every ``mdn`` of a test body in the registration's form (§1.3): the caller may send either
+    form as dummy data; a value that is no number at all is left as given."""
+    for key, value in body.items():
+        if key == "mdn" and isinstance(value, str):
+            body[key] = _callback_mdn(value, version)
+        elif isinstance(value, dict):
+            mdns_for_version(value, version)
+    return body
+
+
+def _callback_mdn(raw: str, version: int) -> str:
+    try:
+        e164 = mdn.parse(raw, 2 if raw.startswith("+") else 1)
+    except mdn.MdnError:
+        return raw
+    return mdn.render_callback(e164, version)
+
+
+def _relink_list(block: dict[str, Any], company: str) -> None:
+    url = views.list_url(company, str(block.get("id")))
+    block.update(
+        url=url, subscribers_url=f"{url}/subscribers", acquisition_campaigns_url=f"{url}/acquisition_campaigns"
+    )
 
 
 def _relink(block: dict[str, Any], template: str) -> None:

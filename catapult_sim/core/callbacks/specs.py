@@ -13,8 +13,8 @@ from catapult_sim.core.clock import parse_iso, stamp
 from catapult_sim.errors import BadRequest, Code, Problem, Unprocessable
 
 # The types the simulator registers and fires. The published OAS enum also lists event_processed,
-# device_*, wallet_*, subscription_list_* and unmatched_message_received (fact sheet §6.2): those
-# belong to products out of scope here and are refused with a 422.
+# device_*, wallet_* and unmatched_message_received (fact sheet §6.2): those belong to products out
+# of scope here and are refused with a 422.
 CALLBACK_TYPES = (
     "person_added",
     "person_updated",
@@ -24,6 +24,8 @@ CALLBACK_TYPES = (
     "ack_participant_changed",
     "company_participant_added",
     "company_participant_changed",
+    "subscription_list_added",  # [OAS callbackRequest-SubList] [W-slcb-diff]: no selector
+    "subscription_list_updated",
 )
 # Per-type selector objects and the key each must carry (fact sheet §6.2: "required for" its type).
 SELECTOR_KEYS = {
@@ -32,6 +34,14 @@ SELECTOR_KEYS = {
     "ack_participant_added": "campaign_id",
     "ack_participant_changed": "campaign_id",
 }
+# Every type the OAS lets a test event name (testcallbackRequest enum, fact sheet §6.3): a test of a
+# type the simulator does not register can only find no active registration (404 [P-test]).
+TEST_TYPES = CALLBACK_TYPES + tuple(
+    t
+    for t in ("event_processed", "device_added", "device_removed", "device_updated", "subscription_list_added",
+              "subscription_list_updated", "unmatched_message_received", "wallet_item_install", "wallet_item_remove")
+    if t not in CALLBACK_TYPES
+)  # fmt: skip
 METHODS = ("POST", "PUT")  # POST is the default (fact sheet §6.2 [P-cbapi])
 CONTENT_TYPES = ("application/json", "text/json")  # application/json is the default [P-cbapi]
 MAX_URL = 1024  # destination.url: at most 1024 characters [P-cbapi] (the older wiki said 50)
@@ -78,7 +88,9 @@ def parse(body: Any) -> Spec:
     return Spec(type_, selector, url, method, content_type, start, end)
 
 
-def callback_type(body: dict[str, Any], problems: list[Problem]) -> str | None:
+def callback_type(
+    body: dict[str, Any], problems: list[Problem], allowed: tuple[str, ...] = CALLBACK_TYPES
+) -> str | None:
     """``callback_type`` or the deprecated ``event_type``: one is required; both must agree."""
     given = {k: body[k] for k in ("callback_type", "event_type") if body.get(k) is not None}
     if not given:
@@ -89,9 +101,9 @@ def callback_type(body: dict[str, Any], problems: list[Problem]) -> str | None:
         problems.append(Problem(Code.INVALID, "callback_type and event_type must be the same when both are given"))
         return None
     value = next(iter(values))
-    if value not in CALLBACK_TYPES:
+    if value not in allowed:
         name = next(iter(given))
-        problems.append(Problem(Code.INVALID, f"{name}: {value!r} is not one of {', '.join(CALLBACK_TYPES)}"))
+        problems.append(Problem(Code.INVALID, f"{name}: {value!r} is not one of {', '.join(allowed)}"))
         return None
     return str(value)
 
