@@ -183,6 +183,11 @@ def _parse(raw: bytes) -> Any:
     return value
 
 
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The raw request body (a file upload, say), 413 past ``max_bytes``."""
+    return await _body(request, max_bytes)
+
+
 async def _body(request: Request, max_bytes: int) -> bytes:
     """The whole request body, 413 past ``max_bytes`` (``Request.stream`` without the generator)."""
     receive = request.receive

@@ -12,7 +12,7 @@ from catapult_sim.cli.common import USAGE, Handler, Parser, UsageError, warn
 
 # The command families, one module each under catapult_sim/cli/ with a ``register(subparsers)``.
 # Adding a family is adding its module and its name here; the order is the order of --help.
-FAMILIES = ("serve", "control", "contract", "journal", "deliveries", "fixtures", "receiver", "load")
+FAMILIES = ("serve", "control", "contract", "journal", "deliveries", "fixtures", "receiver", "load", "extract")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

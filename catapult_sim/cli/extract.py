@@ -1,0 +1,84 @@
+"""``catapult-sim extract`` and ``catapult-sim import``: the files a CRM syncs through, from a running
+simulator (docs/extracts.md, docs/imports.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from catapult_sim.cli.common import fail, print_json
+from catapult_sim.cli.remote import client, send, sim_path, url_option
+
+KINDS = {"subscriptions": "subscriptions", "current-subscribers": "current_subscribers"}
+
+
+def register(sub: Any) -> None:
+    company = argparse.ArgumentParser(add_help=False)
+    company.add_argument("--company", "-c", default="demo", help="company key (default demo)")
+
+    p = sub.add_parser(
+        "extract",
+        parents=[url_option(), company],
+        help="write a daily extract file (Subscription Extract, Current Subscriber Extract)",
+        description="Write one of Vibes' daily extract files for a company and a day: tab-separated, "
+        "with a header row, named as Vibes names them.",
+    )
+    p.add_argument("kind", choices=sorted(KINDS), help="which extract")
+    p.add_argument("--date", help="the day, YYYY-MM-DD (default: the simulator clock's day)")
+    p.add_argument("--out", help="folder to write the file into (default: print it)")
+    p.set_defaults(handler=_extract)
+
+    p = sub.add_parser(
+        "import",
+        parents=[url_option(), company],
+        help="apply a Subscriber Opt-Out Import file",
+        description="Send a Subscriber Opt-Out Import file: each row's person is opted out of its list "
+        "with bulk_opt_out. Prints the per-row results.",
+    )
+    p.add_argument("kind", choices=["opt-outs"], help="which import")
+    p.add_argument("file", help="the file to import (- for stdin)")
+    p.set_defaults(handler=_import)
+
+
+def _extract(args: argparse.Namespace) -> int:
+    params = {}
+    if args.date is not None:
+        try:
+            date.fromisoformat(args.date)
+        except ValueError:
+            fail(f"--date must be YYYY-MM-DD, not {args.date!r}")
+        params["date"] = args.date
+    if args.out is not None and not Path(args.out).is_dir():
+        fail(f"--out {args.out!r} is not a folder")
+    resp = send(args.url, "GET", sim_path(f"/extracts/{KINDS[args.kind]}", args.company), params=params)
+    if not resp.is_success:
+        fail(f"the simulator answered {resp.status_code}: {resp.text}")
+    made = resp.json()
+    if args.out is None:
+        sys.stdout.write(made["content"])
+        return 0
+    target = Path(args.out) / made["file_name"]
+    target.write_text(made["content"], encoding="utf-8", newline="")
+    print(f"{target} ({made['rows']} rows)")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {args.file}: {exc.strerror}")
+    path = sim_path("/imports/opt-outs", args.company)
+    try:
+        with client(args.url) as http:  # the body is the file itself, not JSON
+            resp = http.post(path, content=raw, headers={"Content-Type": "text/plain"})
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach {args.url}: {exc}")
+    print_json(resp.json() if "json" in resp.headers.get("content-type", "") else resp.text)
+    return 0 if resp.is_success else 1
+
