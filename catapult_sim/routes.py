@@ -20,11 +20,13 @@ from catapult_sim import openapi
 from catapult_sim._http import control_authorized
 from catapult_sim.api import acquisition, persons, subscription_lists, subscriptions
 from catapult_sim.api import callbacks as api_callbacks
+from catapult_sim.api import events as api_events
 from catapult_sim.control import admin, platform
 from catapult_sim.control import callbacks as control_callbacks
 from catapult_sim.control import chaos as control_chaos
 from catapult_sim.control import deliveries as control_deliveries
 from catapult_sim.control import faults as control_faults
+from catapult_sim.control import files as control_files
 from catapult_sim.control import journal as control_journal
 from catapult_sim.surface.journal import PathTable
 from catapult_sim.ui import routes as ui_routes
@@ -97,6 +99,7 @@ CATAPULT_OPS: list[Op] = [
     Op("PUT", CB + "/{callback_id}", api_callbacks.update_callback, "Replace a callback registration", returns="callback-registration", body="callback-registration-request"),
     Op("DELETE", CB + "/{callback_id}", api_callbacks.delete_callback, "Cancel a callback registration", returns="callback-registration"),
     Op("POST", C + "/config/callback_events/test", api_callbacks.test_callback, "Send a test callback event", returns="test-callback-response", body="test-callback-request"),
+    Op("POST", C + "/events", api_events.create_event, "Create an event (Event API): stored, no message sent", returns="event-response", ok=(202,), body="event-request"),
 ]  # fmt: skip
 
 CONTROL_OPS: list[Op] = [
@@ -112,7 +115,12 @@ CONTROL_OPS: list[Op] = [
     Op("POST", SC + "/opt-in", platform.opt_in, "Subscribe a person to a list from the platform side", returns="sim-platform-answer", body="sim-opt-in-request"),
     Op("POST", SC + "/opt-out", platform.opt_out, "Opt a person out for a given reason", returns="sim-platform-answer", body="sim-opt-out-request"),
     Op("POST", SC + "/disconnect", platform.disconnect, "Simulate a carrier disconnect", returns="sim-platform-answer", body="sim-person-selector-request"),
+    Op("POST", SC + "/lists", platform.create_list, "Create a subscription list", returns="sim-list-changed", ok=(201,), body="sim-list-request"),
+    Op("POST", SC + "/lists/{list_id}/rename", platform.rename_list, "Rename a subscription list", returns="sim-list-changed", body="sim-list-request"),
     Op("POST", SC + "/lists/{list_id}/archive", platform.archive_list, "Archive a list", returns="sim-list-archived", body="sim-empty-request"),
+    Op("GET", SC + "/extracts/{kind}", control_files.extract, "A daily extract file (subscriptions or current_subscribers): name and TSV text", returns="sim-extract", query=("date",)),
+    Op("POST", SC + "/imports/opt-outs", control_files.opt_out_import, "Apply a Subscriber Opt-Out Import file (the body)", returns="sim-opt-out-import"),
+    Op("GET", SC + "/received-events", control_files.received_events, "The events a CRM pushed with the Event API", returns="sim-received-event[]", query=("event_type",)),
     Op("POST", SC + "/participants/{acquisition_id}/{action}", platform.participant_action, "Confirm, decline or expire a pending participant", returns="sim-participant-action", body="sim-person-selector-request"),
     Op("GET", S + "/clock", admin.clock_get, "Read the clock", returns="sim-clock"),
     Op("POST", S + "/clock", admin.clock_set, "Switch the clock between manual and system, or set it", returns="sim-clock", body="sim-clock-request"),

@@ -58,6 +58,15 @@ def _platform(c: TestClient, hook: str) -> None:
     assert c.post(SC + "/disconnect", json={"mdn": "2135550002"}).status_code == 200
     c.post(SC + "/opt-in", json={"mdn": "2135550003", "list_id": "1001"})
     assert c.post(SC + "/lists/1001/archive", json={}).status_code == 200
+    assert c.post(SC + "/lists", json={"name": "Spring Sale"}).status_code == 201
+    assert c.post(SC + "/lists/1002/rename", json={"name": "Deals"}).status_code == 200
+    for kind in ("subscriptions", "current_subscribers"):
+        assert c.get(SC + f"/extracts/{kind}").status_code == 200
+    optouts = "subscription_list_id,mdn\n1002,2135551234\n1002,2135559999\n"
+    assert c.post(SC + "/imports/opt-outs", content=optouts).status_code == 200
+    event = {"event_type": "cart", "event_data": {"mdn": "2135551234"}}
+    assert c.post("/companies/demo/events", json=event).status_code == 202
+    assert c.get(SC + "/received-events").status_code == 200
     c.post(SC + "/sms/keyword", json={"mdn": "2135550004", "keyword": "PROMO"})
     assert c.post(SC + "/participants/DemoDOI1/expire", json={"mdn": "2135550004"}).status_code == 200
     c.get(SC + "/person", params={"mdn": "2135551234"})

@@ -9,6 +9,7 @@ from catapult_sim.core import repo, views
 from catapult_sim.core.acquisition import Acquisition
 from catapult_sim.core.clock import SwitchableClock, iso
 from catapult_sim.core.companies import Companies
+from catapult_sim.core.crm_events import CrmEvents
 from catapult_sim.core.env import Env
 from catapult_sim.core.eventlog import event_log
 from catapult_sim.core.ids import Ids
@@ -21,7 +22,8 @@ from catapult_sim.core.subscriptions import Subscriptions
 class MobileDB:
     """Persons, subscriptions, lists, campaigns and the simulated platform side, over one store."""
 
-    tables = COMPANY_TABLES  # its tables keyed by company, in the order a reset clears them
+    # Its tables keyed by company, in the order a reset clears them (the Event API's events first).
+    tables = (*CrmEvents.tables, *COMPANY_TABLES)
 
     def __init__(
         self, store: Store, clock: SwitchableClock, ids: Ids, seed: dict[str, Any], *, strict: bool, event_cap: int
@@ -35,6 +37,7 @@ class MobileDB:
         self.acq = Acquisition(self.env, self.persons, self.subs)
         self.platform = Platform(self.env, self.persons, self.subs, self.acq)
         self.event_log = event_log(store, event_cap)
+        self.crm_events = CrmEvents(self.env)
 
     def events(
         self, company: str, *, after: int = 0, type_: str | None = None, limit: int = 500
