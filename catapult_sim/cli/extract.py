@@ -81,4 +81,3 @@ def _import(args: argparse.Namespace) -> int:
         fail(f"cannot reach {args.url}: {exc}")
     print_json(resp.json() if "json" in resp.headers.get("content-type", "") else resp.text)
     return 0 if resp.is_success else 1
-
