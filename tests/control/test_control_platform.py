@@ -130,7 +130,9 @@ def test_disconnect(client: TestClient, pending: dict[str, Any]) -> None:
 def test_archive_list_opts_every_subscriber_out(client: TestClient, pending: dict[str, Any]) -> None:
     post(client, "/opt-in", {"mdn": "2135550000", "list_id": "1001"})
     r = client.post(f"{S}/lists/1001/archive", json={})
-    assert r.json()["opted_out"] == 2 and r.json()["events"] == ["subscription_removed"] * 2 + ["subscription_list_updated"]
+    assert r.json()["opted_out"] == 2 and r.json()["events"] == ["subscription_removed"] * 2 + [
+        "subscription_list_updated"
+    ]
     assert ended(client) == [("1001", "list_archived")] * 2
     assert client.post(f"{S}/lists/1001/archive", json={}).status_code == 404
 
