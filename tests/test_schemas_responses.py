@@ -80,6 +80,7 @@ def _walk_callbacks(c: TestClient, v: dict[str, str]) -> None:
     c.get(f"{C}/config/callbacks/{callback_id}", headers=v)
     c.put(f"{C}/config/callbacks/{callback_id}", json={**reg, "end_date": "2099-01-01"}, headers=v)
     c.post(C + "/config/callback_events/test", json={"callback_type": "subscription_added"}, headers=v)
+    c.post(C + "/events", json={"event_type": "order_shipped", "event_data": {"external_person_id": "E1"}}, headers=v)
     c.delete(f"{C}/config/callbacks/{callback_id}", headers=v)
 
 

@@ -19,7 +19,7 @@ EXTRACT_KINDS = {"subscriptions": "subscriptions", "current_subscribers": "curre
 
 
 def _day(raw: str | None, today: date) -> date:
-    if raw is None or raw == "":
+    if raw is None:
         return today
     try:
         return date.fromisoformat(raw) if len(raw) == 10 else date.fromisoformat("invalid")
@@ -52,8 +52,11 @@ async def extract(request: Request) -> Response:
 async def received_events(request: Request) -> Response:
     """The events a CRM pushed with the Event API, oldest first (``event_type`` filters, any case)."""
     sim, key = company(request)
+    wanted = request.query_params.get("event_type")
+    if wanted is not None and not wanted:
+        raise BadRequest("event_type must not be empty", code=Code.INVALID)
     with sim.store.read() as tx:
-        found = sim.db.crm_events.listing(tx, key, event_type=request.query_params.get("event_type") or None)
+        found = sim.db.crm_events.listing(tx, key, event_type=wanted)
     return json_response([e.as_json() for e in found])
 
 
