@@ -63,7 +63,10 @@ def _extract(args: argparse.Namespace) -> int:
         sys.stdout.write(made["content"])
         return 0
     target = Path(args.out) / made["file_name"]
-    target.write_text(made["content"], encoding="utf-8", newline="")
+    try:
+        target.write_text(made["content"], encoding="utf-8", newline="")
+    except OSError as exc:
+        fail(f"--out: cannot write {target}: {exc.strerror}")
     print(f"{target} ({made['rows']} rows)")
     return 0
 
