@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"
@@ -21,29 +21,31 @@ def settings() -> Settings:
     return Settings(random_seed=1234, clock="manual", start_time=NOW)
 
 
-def register(client: TestClient, rx: Receiver, type_: str, path: str, version: int = 2, **extra: Any) -> dict[str, Any]:
-    body = {"callback_type": type_, "destination": {"url": rx.url(path)}, **extra}
+def register(
+    client: TestClient, rx: CallbackInbox, type_: str, path: str, version: int = 2, **extra: Any
+) -> dict[str, Any]:
+    body = {"callback_type": type_, "destination": {"url": rx.url_for(path)}, **extra}
     r = client.post(CB, json=body, headers={**AUTH, "X-API-Version": str(version)})
     assert r.status_code == 201, r.text
     out: dict[str, Any] = r.json()
     return out
 
 
-def test_the_generic_oas_shape_selects_the_registration(client: TestClient, receiver: Receiver) -> None:
+def test_the_generic_oas_shape_selects_the_registration(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "subscription_added", "/1001", subscription_added={"list_id": "1001"})
     register(client, receiver, "subscription_added", "/1002", subscription_added={"list_id": "1002"})
     r = client.post(TEST, json={"callback_type": "subscription_added", "subscription_added": {"list_id": "1002"}})
     assert r.status_code == 200, r.text  # [OAS testcallbackRequest]: subscription_added.list_id
-    (got,) = receiver.wait_for(1, "/1002")
+    (got,) = receiver.wait_requests(1, "/1002")
     assert got.json["subscription"]["subscription_list"]["id"] == "1002"
     assert receiver.requests("/1001") == []
 
 
-def test_the_generic_ack_selector(client: TestClient, receiver: Receiver) -> None:
+def test_the_generic_ack_selector(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "ack_participant_added", "/ack", ack_participant_added={"campaign_id": "DemoSOI1"})
     body = {"callback_type": "ack_participant_added", "acquisition_campaign_changed": {"campaign_id": "DemoSOI1"}}
     assert client.post(TEST, json=body).status_code == 200
-    (got,) = receiver.wait_for(1, "/ack")
+    (got,) = receiver.wait_requests(1, "/ack")
     assert got.json["participant"]["acquisition_campaign"]["id"] == "DemoSOI1"
     other = {"callback_type": "ack_participant_added", "acquisition_campaign_changed": {"campaign_id": "DemoDOI1"}}
     assert client.post(TEST, json=other).status_code == 404
@@ -61,20 +63,20 @@ def test_an_unknown_type_is_still_422(client: TestClient) -> None:
 
 
 def test_a_version_1_registration_gets_a_national_mdn_in_its_test_callback(
-    client: TestClient, receiver: Receiver
+    client: TestClient, receiver: CallbackInbox
 ) -> None:
     register(client, receiver, "person_added", "/v1", version=1)
     register(client, receiver, "person_updated", "/v1u", version=1)
     assert client.post(TEST, json={"callback_type": "person_added"}).status_code == 200
-    (plain,) = receiver.wait_for(1, "/v1")
+    (plain,) = receiver.wait_requests(1, "/v1")
     assert plain.json["person"]["mobile_phone"]["mdn"] == "2135550100"
     body = {"callback_type": "person_updated", "person": {"mobile": {"mdn": "+12135550199", "carrier_code": "104"}}}
     assert client.post(TEST, json=body, headers=V2).status_code == 200
-    (overridden,) = receiver.wait_for(1, "/v1u")
+    (overridden,) = receiver.wait_requests(1, "/v1u")
     assert overridden.json["person"]["mobile_phone"] == {"mdn": "2135550199", "carrier_code": "104"}
 
 
-def test_registrations_carry_both_documented_time_names(client: TestClient, receiver: Receiver) -> None:
+def test_registrations_carry_both_documented_time_names(client: TestClient, receiver: CallbackInbox) -> None:
     reg = register(client, receiver, "person_added", "/p")
     assert reg["created_date"] == reg["created_at"] == NOW  # OAS callbackResponse and the prose
     assert reg["updated_date"] == reg["updated_at"] == NOW
@@ -83,7 +85,7 @@ def test_registrations_carry_both_documented_time_names(client: TestClient, rece
 
 
 def test_deleting_a_registration_that_has_not_started_keeps_end_after_start(
-    client: TestClient, receiver: Receiver
+    client: TestClient, receiver: CallbackInbox
 ) -> None:
     reg = register(client, receiver, "person_added", "/future", start_date="2024-06-01T00:00:00Z")
     r = client.delete(f"{CB}/{reg['callback_id']}", headers=V2)

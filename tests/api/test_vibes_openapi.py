@@ -18,7 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import AUTH
 
 openapi_core = pytest.importorskip("openapi_core", reason="openapi-core is a test dependency (pip install -e .[test])")
@@ -100,13 +100,13 @@ def call(client: TestClient, vibes: OpenAPI) -> Iterator[Checked]:
     assert checked.problems == [], "\n".join(checked.problems)
 
 
-def test_a_crm_sync_validates_against_vibes_openapi(call: Checked, receiver: Receiver) -> None:
+def test_a_crm_sync_validates_against_vibes_openapi(call: Checked, receiver: CallbackInbox) -> None:
     # Callback registrations, read back, changed, one cancelled.
     regs = []
     for type_, selector in (("person_added", None), ("person_updated", None), ("subscription_added", "1001"),
                             ("subscription_removed", "1001"), ("ack_participant_added", "DemoDOI1"),
                             ("subscription_list_added", None)):  # fmt: skip
-        body: dict[str, Any] = {"callback_type": type_, "destination": {"url": receiver.url("/hook")}}
+        body: dict[str, Any] = {"callback_type": type_, "destination": {"url": receiver.url_for("/hook")}}
         if selector:
             body[type_] = {("list_id" if type_.startswith("subscription_") else "campaign_id"): selector}
         regs.append(call("POST", f"{C}/config/callbacks/", body))
@@ -114,7 +114,7 @@ def test_a_crm_sync_validates_against_vibes_openapi(call: Checked, receiver: Rec
     for reg in regs:
         call("GET", f"{C}/config/callbacks/{reg['callback_id']}")
     call("PUT", f"{C}/config/callbacks/{regs[0]['callback_id']}",
-         {"callback_type": "person_added", "destination": {"url": receiver.url("/hook2")}})  # fmt: skip
+         {"callback_type": "person_added", "destination": {"url": receiver.url_for("/hook2")}})  # fmt: skip
     call("DELETE", f"{C}/config/callbacks/{regs[-1]['callback_id']}")
     call("POST", f"{C}/config/callback_events/test", {"callback_type": "person_added"})
     call("POST", f"{C}/config/callback_events/test",

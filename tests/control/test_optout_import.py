@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import V2
 
 SIM = "/_sim/companies/demo"
@@ -44,9 +44,9 @@ def active(client: TestClient, key: str) -> list[str]:
     return [s["subscription_list"]["id"] for s in subs]
 
 
-def test_headers_and_rows_opt_people_out_with_bulk_opt_out(client: TestClient, receiver: Receiver) -> None:
+def test_headers_and_rows_opt_people_out_with_bulk_opt_out(client: TestClient, receiver: CallbackInbox) -> None:
     reg = {"callback_type": "subscription_removed", "subscription_removed": {"list_id": "1001"},
-           "destination": {"url": receiver.url()}}  # fmt: skip
+           "destination": {"url": receiver.url}}  # fmt: skip
     assert client.post("/companies/demo/config/callbacks", json=reg, headers=V2).status_code == 201
     ada = sign_up(client, "+12135551234", "CRM-1")
     bob = sign_up(client, "+447700900123", "CRM-2")
@@ -74,7 +74,7 @@ def test_headers_and_rows_opt_people_out_with_bulk_opt_out(client: TestClient, r
     assert out["accepted"] == 3 and out["rows"] == 6 and out["events"] == 3
     for key in (ada, bob, cat):
         assert active(client, key) == []
-    removed = [got.json for got in receiver.wait_for(3)]
+    removed = [got.json for got in receiver.wait_requests(3)]
     assert {b["subscription"]["opt_out_reason"] for b in removed} == {"bulk_opt_out"}
     assert {b["subscription"]["person"]["person_key"] for b in removed} == {ada, bob, cat}
 

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import V2
 
 CB = "/companies/demo/config/callbacks"
@@ -22,30 +22,30 @@ def settings() -> Settings:
     return Settings(random_seed=1234, clock="manual", start_time=NOW)
 
 
-def register(client: TestClient, rx: Receiver, type_: str, **extra: Any) -> dict[str, Any]:
-    body = {"callback_type": type_, "destination": {"url": rx.url(f"/{type_}")}, **extra}
+def register(client: TestClient, rx: CallbackInbox, type_: str, **extra: Any) -> dict[str, Any]:
+    body = {"callback_type": type_, "destination": {"url": rx.url_for(f"/{type_}")}, **extra}
     r = client.post(CB, json=body, headers=V2)
     assert r.status_code == 201, r.text
     out: dict[str, Any] = r.json()
     return out
 
 
-def test_registration_takes_no_selector(client: TestClient, receiver: Receiver) -> None:
+def test_registration_takes_no_selector(client: TestClient, receiver: CallbackInbox) -> None:
     reg = register(client, receiver, "subscription_list_added")
     assert reg["callback_type"] == "subscription_list_added" and "subscription_list_added" not in reg
     bad = {"callback_type": "subscription_list_updated", "subscription_list_updated": {"list_id": "1001"},
-           "destination": {"url": receiver.url()}}  # fmt: skip
+           "destination": {"url": receiver.url}}  # fmt: skip
     assert client.post(CB, json=bad, headers=V2).status_code == 422
 
 
-def test_created_renamed_and_archived_lists_send_their_callbacks(client: TestClient, receiver: Receiver) -> None:
+def test_created_renamed_and_archived_lists_send_their_callbacks(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "subscription_list_added")
     register(client, receiver, "subscription_list_updated")
     made = client.post(f"{SIM}/lists", json={"id": "1004", "name": "Spring Sale"})
     assert made.status_code == 201, made.text
     register(client, receiver, "subscription_removed", subscription_removed={"list_id": "1004"})
     assert made.json()["events"] == ["subscription_list_added"]
-    (added,) = [g.json for g in receiver.wait_for(1, "/subscription_list_added")]
+    (added,) = [g.json for g in receiver.wait_requests(1, "/subscription_list_added")]
     assert added["subscription_list"] == {
         "id": "1004", "name": "Spring Sale", "url": LIST_URL + "1004",
         "subscribers_url": LIST_URL + "1004/subscribers",
@@ -57,15 +57,15 @@ def test_created_renamed_and_archived_lists_send_their_callbacks(client: TestCli
 
     renamed = client.post(f"{SIM}/lists/1004/rename", json={"name": "Summer Sale"})
     assert renamed.status_code == 200 and renamed.json()["subscription_list"]["name"] == "Summer Sale"
-    (updated,) = [g.json for g in receiver.wait_for(1, "/subscription_list_updated")]
+    (updated,) = [g.json for g in receiver.wait_requests(1, "/subscription_list_updated")]
     assert updated["subscription_list"]["name"] == "Summer Sale"
 
     assert client.post(f"{SIM}/opt-in", json={"mdn": "+12135551234", "list_id": "1004"}).status_code == 200
     archived = client.post(f"{SIM}/lists/1004/archive")
     assert archived.json()["events"] == ["subscription_removed", "subscription_list_updated"]
-    (removed,) = [g.json for g in receiver.wait_for(1, "/subscription_removed")]
+    (removed,) = [g.json for g in receiver.wait_requests(1, "/subscription_removed")]
     assert removed["subscription"]["opt_out_reason"] == "list_archived"
-    assert len(receiver.wait_for(2, "/subscription_list_updated")) == 2
+    assert len(receiver.wait_requests(2, "/subscription_list_updated")) == 2
 
 
 def test_list_ids_are_made_and_mistakes_are_refused(client: TestClient) -> None:
@@ -78,11 +78,11 @@ def test_list_ids_are_made_and_mistakes_are_refused(client: TestClient) -> None:
     assert client.post(f"{SIM}/lists/1001/rename", json={"id": "2", "name": "x"}).status_code == 400
 
 
-def test_the_test_event_sends_a_list_body(client: TestClient, receiver: Receiver) -> None:
+def test_the_test_event_sends_a_list_body(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "subscription_list_updated")
     body = {"callback_type": "subscription_list_updated", "subscription_list": {"id": "77", "name": "Dummy"}}
     r = client.post("/companies/demo/config/callback_events/test", json=body, headers=V2)
     assert r.status_code == 200, r.text
-    (got,) = [g.json for g in receiver.wait_for(1)]
+    (got,) = [g.json for g in receiver.wait_requests(1)]
     assert got["subscription_list"]["id"] == "77" and got["subscription_list"]["url"] == LIST_URL + "77"
     assert got["subscription_list"]["name"] == "Dummy"

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from catapult_sim.app import create_app
 from catapult_sim.settings import Settings
-from catapult_sim.testing.receiver import Receiver
+from catapult_sim.testing.inbox import CallbackInbox
 from tests.conftest import AUTH, V2
 
 CB = "/companies/demo/config/callbacks"
@@ -23,18 +23,20 @@ def settings() -> Settings:
     return Settings(random_seed=1234, clock="manual", start_time=NOW)
 
 
-def register(client: TestClient, rx: Receiver, type_: str, list_id: str = "1001") -> None:
-    body = {"callback_type": type_, type_: {"list_id": list_id}, "destination": {"url": rx.url(f"/{type_}")}}
+def register(client: TestClient, rx: CallbackInbox, type_: str, list_id: str = "1001") -> None:
+    body = {"callback_type": type_, type_: {"list_id": list_id}, "destination": {"url": rx.url_for(f"/{type_}")}}
     assert client.post(CB, json=body, headers=V2).status_code == 201
 
 
-def sub_body(rx: Receiver, type_: str) -> dict[str, Any]:
-    (got,) = rx.wait_for(1, f"/{type_}")
+def sub_body(rx: CallbackInbox, type_: str) -> dict[str, Any]:
+    (got,) = rx.wait_requests(1, f"/{type_}")
     body: dict[str, Any] = got.json["subscription"]
     return body
 
 
-def test_a_campaign_sign_up_names_its_campaign_and_the_subscription_url(client: TestClient, receiver: Receiver) -> None:
+def test_a_campaign_sign_up_names_its_campaign_and_the_subscription_url(
+    client: TestClient, receiver: CallbackInbox
+) -> None:
     register(client, receiver, "subscription_added")
     register(client, receiver, "subscription_removed")
     r = client.post(
@@ -54,7 +56,7 @@ def test_a_campaign_sign_up_names_its_campaign_and_the_subscription_url(client: 
     assert removed["opt_out_date"] == NOW and removed["opt_out_reason"] == "api_opt_out"
 
 
-def test_a_platform_opt_in_names_no_campaign(client: TestClient, receiver: Receiver) -> None:
+def test_a_platform_opt_in_names_no_campaign(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "subscription_added")
     assert client.post(f"{SIM}/opt-in", json={"mdn": MDN, "list_id": "1001"}).status_code == 200
     added = sub_body(receiver, "subscription_added")
@@ -62,14 +64,14 @@ def test_a_platform_opt_in_names_no_campaign(client: TestClient, receiver: Recei
     assert added["url"].endswith("/subscriptions/1001")
 
 
-def test_a_keyword_opt_in_names_the_keyword_campaign(client: TestClient, receiver: Receiver) -> None:
+def test_a_keyword_opt_in_names_the_keyword_campaign(client: TestClient, receiver: CallbackInbox) -> None:
     register(client, receiver, "subscription_added")
     assert client.post(f"{SIM}/sms/keyword", json={"mdn": MDN, "keyword": "JOIN"}).status_code == 200
     assert sub_body(receiver, "subscription_added")["acquisition_campaign"]["id"] == "DemoSOI1"
 
 
 @pytest.mark.parametrize(("form", "expected"), [("z", "2024-01-01T00:00:00Z"), ("offset", "2024-01-01T00:00:00+0000")])
-def test_the_opt_out_date_form_follows_the_switch(receiver: Receiver, form: str, expected: str) -> None:
+def test_the_opt_out_date_form_follows_the_switch(receiver: CallbackInbox, form: str, expected: str) -> None:
     settings = Settings(random_seed=1234, clock="manual", start_time=NOW, opt_out_date_form=form)  # type: ignore[arg-type]
     with TestClient(create_app(settings), headers=AUTH) as client:
         register(client, receiver, "subscription_removed")
