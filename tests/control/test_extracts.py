@@ -130,9 +130,8 @@ def test_an_unknown_extract_is_404(client: TestClient) -> None:
 
 
 def test_text_that_would_break_the_columns_is_flattened(client: TestClient) -> None:
-    body = {"external_person_id": "CRM\twith tab", "mobile_phone": {"mdn": "+12135551234"}}
-    r = client.post("/companies/demo/campaigns/acquisition/DemoSOI1/participants", json=body, headers=V2)
-    assert r.status_code == 201, r.text
+    assert client.post(f"{SIM}/lists", json={"id": "1004", "name": "Spring\tSale"}).status_code == 201
+    assert client.post(f"{SIM}/opt-in", json={"mdn": "+12135551234", "list_id": "1004"}).status_code == 200
     rows, _ = extract(client, "subscriptions", "2024-03-01")
     assert len(rows) == 2 and all(len(r) == 13 for r in rows)
-    assert rows[1][1] == "CRM with tab"
+    assert rows[1][6] == "Spring Sale"

@@ -61,7 +61,7 @@ def test_created_renamed_and_archived_lists_send_their_callbacks(client: TestCli
     assert updated["subscription_list"]["name"] == "Summer Sale"
 
     assert client.post(f"{SIM}/opt-in", json={"mdn": "+12135551234", "list_id": "1004"}).status_code == 200
-    archived = client.post(f"{SIM}/lists/1004/archive")
+    archived = client.post(f"{SIM}/lists/1004/archive", json={})
     assert archived.json()["events"] == ["subscription_removed", "subscription_list_updated"]
     (removed,) = [g.json for g in receiver.wait_requests(1, "/subscription_removed")]
     assert removed["subscription"]["opt_out_reason"] == "list_archived"
