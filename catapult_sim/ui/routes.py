@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from catapult_sim.errors import Code
-from catapult_sim.ui import act, deliveries, overview, persons, records
+from catapult_sim.ui import act, deliveries, files, overview, persons, records
 from catapult_sim.ui.guard import CSRF_FIELD, csrf_ok, form, token_ok
 from catapult_sim.ui.render import BASE
 
@@ -66,6 +66,7 @@ def routes() -> list[BaseRoute]:
         _page("/requests", records.requests_list),
         _page("/requests/{entry_id:int}", records.request_detail),
         _page("/events", records.events_list),
+        _page("/extracts/{company}/{kind}", files.extract),
         _page("/act", act.page),
         _page("/act/{action}", act.act, ("POST",)),
         Mount(BASE + "/static", app=static, name="ui-static"),
