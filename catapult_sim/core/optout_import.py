@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catapult_sim.core import mdn as mdns
-from catapult_sim.core import repo
+from catapult_sim.core import repo, selector
 from catapult_sim.core.models import Person
 from catapult_sim.core.store import Tx
 from catapult_sim.core.subscriptions import Subscriptions
@@ -173,13 +173,9 @@ def _row(tx: Tx, subs: Subscriptions, company: str, layout: Layout, number: int,
 
 
 def _person(tx: Tx, company: str, name: str, value: str) -> Person | None:
-    if name == "person_id":
-        return repo.person_by_id(tx, company, value)
-    if name == "external_person_id":
-        return repo.person_by_external(tx, company, value)
-    if name == "person_key":
-        return repo.person_by_key(tx, company, value)
+    """The person the row's identifier names, by the one person-selector rule (core/selector.py)."""
+    if name == "vibes_device_id":
+        return None  # push devices are not simulated, so no person has one
     if name == "mdn":  # E.164, or 10 national digits taken as +1
-        found = repo.persons_by_mdn(tx, company, mdns.parse(value, 2 if value.startswith("+") else 1))
-        return max(found, key=lambda p: p.updated_at) if found else None
-    return None  # vibes_device_id: push devices are not simulated, so no person has one
+        value = mdns.parse(value, 2 if value.startswith("+") else 1)
+    return selector.select(tx, company, {name: value}).person
