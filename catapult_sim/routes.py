@@ -214,4 +214,4 @@ def all_ops() -> list[Op]:
 
 def build_routes() -> list[BaseRoute]:
     """The API operations, then the inspector's pages (``/`` and ``/_sim/ui/...``, not API operations)."""
-    return [*_routes(CATAPULT_OPS), *_routes(CONTROL_OPS), *ui_routes.routes()]
+    return [*_routes(CATAPULT_OPS), *_routes(CONTROL_OPS), *ui_routes.routes(openapi_document)]

@@ -49,13 +49,21 @@ def _page(path: str, handler: Handler, methods: tuple[str, ...] = ("GET",)) -> R
     return Route(BASE + path, guarded(handler), methods=list(methods), include_in_schema=False)
 
 
-def routes() -> list[BaseRoute]:
+def routes(document: Callable[[], bytes]) -> list[BaseRoute]:
+    """The inspector's routes; ``document`` builds the simulator's whole OpenAPI document (the routing
+    table hands it down), which the docs page reads behind the inspector's own guard, so a browser
+    logged in with the control token sees the control part too."""
     static = StaticFiles(directory=str(resources.files("catapult_sim.ui") / "static"))
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(document(), media_type="application/json")
+
     return [
         Route("/", overview.home, methods=["GET"], include_in_schema=False),
         Route(BASE, guarded(overview.overview), methods=["GET"], include_in_schema=False),
         _page("/feed", overview.feed),
         _page("/docs", overview.docs),
+        _page("/openapi.json", openapi_json),
         Route(BASE + "/login", overview.login, methods=["GET", "POST"], include_in_schema=False),
         _page("/deliveries", deliveries.listing),
         _page("/deliveries/replay-failed", deliveries.replay_failed, ("POST",)),

@@ -127,3 +127,17 @@ def test_with_a_control_token_the_page_asks_for_it(guarded: TestClient) -> None:
 def test_with_a_control_token_a_bearer_header_also_works(guarded: TestClient) -> None:
     r = guarded.get(UI + "/", headers={"authorization": "Bearer s3cret-token"})
     assert r.status_code == 200
+
+
+def test_the_docs_page_reads_the_whole_document_behind_the_inspectors_own_guard(guarded: TestClient) -> None:
+    assert (
+        'data-url="/_sim/ui/openapi.json"'
+        in guarded.get(UI + "/docs", headers={"authorization": "Bearer s3cret-token"}).text
+    )
+    assert guarded.get(UI + "/openapi.json").status_code == 401
+    public = guarded.get("/openapi.json").json()["paths"]
+    assert not any(p.startswith("/_sim") for p in public)  # without the token: the Catapult part only
+    login = guarded.post(UI + "/login", data={"token": "s3cret-token"}, follow_redirects=False)
+    assert login.status_code == 303  # the browser now holds the inspector's cookie
+    paths = guarded.get(UI + "/openapi.json").json()["paths"]
+    assert any(p.startswith("/_sim") for p in paths) and set(public) <= set(paths)
