@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 
-from catapult_sim._http import sim_of
+from catapult_sim._http import control_authorized, sim_of
 from catapult_sim.ui.feed import Feed
 
 TOKEN_COOKIE = "catapult_sim_control"
@@ -40,18 +40,18 @@ def ui_of(request: Request) -> UiState:
 
 def control_token(request: Request) -> str | None:
     """The control token the simulator runs with, if any (None: the control API is open)."""
-    token = getattr(sim_of(request).settings, "control_token", None)
-    return token or None
+    return sim_of(request).settings.control_token or None
 
 
 def token_ok(request: Request) -> bool:
-    """True when no token is set, or the request carries it (Bearer header or the login cookie)."""
+    """True when no token is set, or the request carries it: a Bearer header (checked by the one
+    control-token check, :func:`catapult_sim._http.control_authorized`) or the login cookie."""
     token = control_token(request)
     if token is None:
         return True
-    auth = request.headers.get("authorization", "")
-    given = auth[7:].strip() if auth[:7].lower() == "bearer " else request.cookies.get(TOKEN_COOKIE, "")
-    return hmac.compare_digest(given.encode(), token.encode())
+    if request.headers.get("authorization", "")[:7].lower() == "bearer ":
+        return control_authorized(request)
+    return hmac.compare_digest(request.cookies.get(TOKEN_COOKIE, "").encode(), token.encode())
 
 
 def same_origin(request: Request) -> bool:
