@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catapult_sim.core import mdn as mdns
-from catapult_sim.core import repo
+from catapult_sim.core import selector
 from catapult_sim.core.clock import wire
 from catapult_sim.core.env import Env
 from catapult_sim.core.store import Tx
@@ -128,16 +128,11 @@ class CrmEvents:
         value = str(data[key])
         if key == "mdn":
             try:
-                found = repo.persons_by_mdn(tx, company, mdns.parse(value, version))
+                value = mdns.parse(value, version)
             except mdns.MdnError as exc:
                 problems.append(Problem(Code.INVALID_MDN, f"event_data.mdn: {exc}"))
                 return None
-            return max(found, key=lambda p: p.updated_at).person_key if found else None
-        person = {
-            "external_person_id": repo.person_by_external,
-            "person_key": repo.person_by_key,
-            "person_id": repo.person_by_id,
-        }.get(key, lambda *_: None)(tx, company, value)
+        person = selector.select(tx, company, {key: value}).person  # the one person-selector rule
         return person.person_key if person is not None else None
 
 
