@@ -67,11 +67,16 @@ def next_person_id(tx: Tx, company: str) -> int:
 
 def keep_person_id_floor(tx: Tx, company: str | None = None) -> None:
     """Remember the highest person_id of ``company`` (or of every company) before its persons go."""
-    where, params = ("company=?", (company,)) if company is not None else ("1", ())
+    if company is not None:  # MAX alone (no GROUP BY) is one index probe of persons_pid, not a scan
+        tx.run(
+            "INSERT INTO person_id_floor (company, last) SELECT ?1, m FROM (SELECT MAX(person_id) AS m FROM persons"
+            " WHERE company=?1) WHERE m IS NOT NULL ON CONFLICT (company) DO UPDATE SET last=MAX(last, excluded.last)",
+            (company,),
+        )
+        return
     tx.run(
         "INSERT INTO person_id_floor (company, last) SELECT company, MAX(person_id) FROM persons"
-        f" WHERE {where} GROUP BY company ON CONFLICT (company) DO UPDATE SET last=MAX(last, excluded.last)",
-        params,
+        " WHERE 1 GROUP BY company ON CONFLICT (company) DO UPDATE SET last=MAX(last, excluded.last)"
     )
 
 

@@ -62,3 +62,29 @@ def test_the_only_company_with_rows_is_emptied_and_keeps_working(sim: Simulator)
     sim.reset("demo")
     assert counts(sim) == {"other": 1}
     assert (events(sim, "demo"), events(sim, "other")) == (0, 1)
+
+
+def test_after_a_reset_a_failed_transaction_still_rolls_back(sim: Simulator) -> None:
+    add(sim, "demo", "2135550100")
+    sim.reset("demo")  # in memory the reset runs without the rollback journal: it must come back on
+    with pytest.raises(RuntimeError), sim.store.transaction() as tx:
+        sim.db.persons.add(tx, "demo", parse_patch(sim.db.env, "demo", {"mobile_phone": {"mdn": "2135550101"}}, 1))
+        raise RuntimeError("the request failed after its write")
+    assert counts(sim) == {}
+    with sim.store.read() as tx:  # the journal that makes ROLLBACK work is back (WAL for a file)
+        mode = tx.one("PRAGMA journal_mode")
+    assert mode is not None and mode[0] == ("memory" if sim.store.path == ":memory:" else "wal")
+
+
+def test_a_reset_that_failed_half_way_is_finished_by_the_next(sim: Simulator) -> None:
+    for company in ("demo", "other"):
+        add(sim, company, "2135550100")
+    tables = sim.company_tables()
+    broken = (*tables[:3], "no_such_table", *tables[3:])
+    with pytest.raises(Exception, match="no_such_table"):
+        sim.db.companies.reset("demo", broken)
+    assert counts(sim)["other"] == 1  # whatever it did, it did to demo only
+    sim.reset("demo")
+    assert counts(sim) == {"other": 1}
+    add(sim, "demo", "2135550100")
+    assert counts(sim) == {"demo": 1, "other": 1}
