@@ -120,6 +120,11 @@ class Settings:
     opt_out_date_form: Literal["z", "offset"] = option(
         "z", "opt_out_date in subscription callbacks: ...Z (z) or ...+0000 (offset)", group=CALLBACKS
     )
+    # A carrier_code for numbers the CRM sent without one, looked up as the platform does (fact sheet
+    # §2.2; core/carriers.py, docs/fidelity.md); "off" shows only the carrier the CRM sent.
+    carrier_lookup: Literal["on", "off"] = option(
+        "on", "report a looked-up carrier_code for numbers sent without one (off: only the CRM's)"
+    )
     max_body_bytes: int = option(1 << 20, "largest accepted request body in bytes", metavar="N", check=_at_least(1))
     clock: Literal["system", "manual"] = option("system", "start with the system clock or a manual one")
     start_time: str | None = option(None, "ISO-8601 start time of a manual clock", metavar="TIME", check=_iso)

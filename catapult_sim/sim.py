@@ -35,8 +35,10 @@ class Simulator:
             event_cap=settings.event_log_cap,
         )
         self.db.companies.max_new = settings.max_companies if settings.max_companies > 0 else None
+        self.db.companies.carrier_lookup = settings.carrier_lookup == "on"
         self.db.companies.seed_all()
-        self.callbacks = CallbackEngine(self.store, self.clock, self.ids, settings)  # registrations, outbox
+        # registrations, outbox; callback bodies show a person's carrier as the company's lookup does
+        self.callbacks = CallbackEngine(self.store, self.clock, self.ids, settings, self.db.companies.carriers)
         # What a transaction that emitted domain events does with them: inside it, just before
         # COMMIT, the events log (with --db) and the outbox write their rows, so a state change and
         # the callbacks it causes commit together; after COMMIT the in-memory events log keeps the

@@ -36,7 +36,7 @@ async def extract(request: Request) -> Response:
         raise NotFound(f"no extract {request.path_params['kind']!r}; choose subscriptions or current_subscribers")
     day = _day(request.query_params.get("date"), sim.clock.now().date())
     with sim.store.read() as tx:
-        made = extracts.build(tx, kind, key, day)
+        made = extracts.build(tx, kind, key, day, sim.db.companies.carriers(key))
     return json_response(
         {
             "kind": made.kind,

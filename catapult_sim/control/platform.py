@@ -167,4 +167,9 @@ async def person_state(request: Request) -> Response:
     with sim.store.read() as tx:
         who = person(tx, sim, key, data)
         subs = repo.subscriptions_of(tx, key, who.person_key, active_only=False)
-    return json_response({"person": repo.snapshot(who), "subscriptions": [repo.snapshot(s) for s in subs]})
+    # The stored carrier_code is the one the CRM sent; carrier_lookup is what the lookup finds for
+    # the number (what the API shows when none was sent; core/carriers.py).
+    looked_up = sim.db.companies.carriers(key).code(who.mdn) if who.mdn is not None else None
+    return json_response(
+        {"person": repo.snapshot(who), "carrier_lookup": looked_up, "subscriptions": [repo.snapshot(s) for s in subs]}
+    )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from catapult_sim.core import repo
+from catapult_sim.core.carriers import CarrierLookup, for_company
 from catapult_sim.core.clock import Clock, parse_iso, stamp
 from catapult_sim.core.models import Company
 from catapult_sim.core.seed import company_spec, merged, normalize_options
@@ -26,6 +27,10 @@ class Companies:
         self.strict = strict
         self.max_new = max_new  # companies provisioned on first use, at most (None: no limit)
         self._cache: dict[str, Company] = {}
+        # The server's default for the carrier lookup (serve --carrier-lookup); a company's seed may
+        # say otherwise. Each company's lookup is built once (core/carriers.py).
+        self.carrier_lookup = True
+        self._carriers: dict[str, CarrierLookup] = {}
 
     def seed_all(self) -> None:
         """Create every company the seed names that the store does not have yet."""
@@ -48,6 +53,15 @@ class Companies:
         company = Company.from_row(row)
         self._cache[key] = company
         return company
+
+    def carriers(self, key: str) -> CarrierLookup:
+        """The carrier lookup of company ``key``: what a person without a sent carrier is shown with."""
+        found = self._carriers.get(key)
+        if found is None:
+            company = self.get(key)
+            found = for_company(self.carrier_lookup, company.config if company is not None else {})
+            self._carriers[key] = found
+        return found
 
     def all(self) -> list[Company]:
         with self.store.read() as tx:
@@ -97,6 +111,7 @@ class Companies:
             )
             self._seed_data(tx, key, config, now)
         self._cache.pop(key, None)
+        self._carriers.pop(key, None)
         company = self.get(key)
         assert company is not None
         return company
@@ -152,6 +167,7 @@ class Companies:
             for table in (*tables, "companies"):
                 tx.run(f"DELETE FROM {table}")
         self._cache.clear()
+        self._carriers.clear()
 
     def lists(self, tx: Tx, key: str) -> list[str]:
         return [sl.id for sl in repo.all_lists(tx, key)]

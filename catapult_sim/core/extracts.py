@@ -10,6 +10,7 @@ the choice is recorded in docs/fidelity.md ("Extracts").
 - File names: ``subscriptions_<company_key>_<date>.txt`` and ``current_subscribers_<company_key>_<date>.txt``,
   the current pages' recommended names, ``<date>`` as YYYY-MM-DD [P-extract] [P-cursub].
 - Dates as ``2017-04-05 14:30:00 -0600`` [P-extract]; the simulator writes UTC, ``+0000``.
+- ``carrier_code``: the carrier the CRM sent, else the company's carrier lookup's (core/carriers.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 import phonenumbers
 
 from catapult_sim.core import repo
+from catapult_sim.core.carriers import OFF, CarrierLookup
 from catapult_sim.core.clock import parse_iso, stamp
 from catapult_sim.core.models import Person, Subscription
 from catapult_sim.core.store import Tx
@@ -77,15 +79,16 @@ def split_mdn(e164: str) -> tuple[str, str]:
     return str(parsed.country_code), str(parsed.national_number)
 
 
-def build(tx: Tx, kind: str, company: str, day: date) -> Extract:
-    """The extract of ``kind`` for ``company`` and ``day`` (UTC), from the store as it is now."""
+def build(tx: Tx, kind: str, company: str, day: date, carriers: CarrierLookup = OFF) -> Extract:
+    """The extract of ``kind`` for ``company`` and ``day`` (UTC), from the store as it is now;
+    ``carriers``: the company's carrier lookup, for persons whose carrier the CRM never sent."""
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     header: tuple[str, ...]
     if kind == "subscriptions":
-        lines = _subscription_rows(tx, company, stamp(start), stamp(start + timedelta(days=1)))
+        lines = _subscription_rows(tx, company, stamp(start), stamp(start + timedelta(days=1)), carriers)
         header = SUBSCRIPTION_COLUMNS
     elif kind == "current_subscribers":
-        lines = _current_rows(tx, company, stamp(start))
+        lines = _current_rows(tx, company, stamp(start), carriers)
         header = CURRENT_COLUMNS
     else:
         raise ValueError(f"unknown extract {kind!r}; choose from {', '.join(KINDS)}")
@@ -98,7 +101,9 @@ def _clean(value: str | None) -> str:
     return "" if value is None else " ".join(str(value).replace(DELIMITER, " ").splitlines())
 
 
-def _subscription_rows(tx: Tx, company: str, start: str, end: str) -> list[tuple[str | None, ...]]:
+def _subscription_rows(
+    tx: Tx, company: str, start: str, end: str, carriers: CarrierLookup
+) -> list[tuple[str | None, ...]]:
     """Every opt-in and every opt-out of the day, in time order: one row per event [P-extract]."""
     found = tx.all(
         "SELECT * FROM subscriptions WHERE company=? AND ((opt_in_date>=? AND opt_in_date<?)"
@@ -123,7 +128,7 @@ def _subscription_rows(tx: Tx, company: str, start: str, end: str) -> list[tuple
         activity = sub.source.removeprefix("campaign:") if sub.source.startswith("campaign:") else None
         rows.append((
             sub.person_key, person.external_person_id if person else None, person.mdn if person else None,
-            company, person.carrier_code if person else None, sub.list_id, names.get(sub.list_id),
+            company, carriers.reported(person) if person else None, sub.list_id, names.get(sub.list_id),
             extract_date(sub.opt_in_date), extract_date(sub.opt_out_date) if out else None, event,
             (sub.opt_out_reason or "").upper() if out else None,  # upper case on the current page [P-extract]
             campaigns.get(activity) if activity else None, activity,
@@ -131,7 +136,7 @@ def _subscription_rows(tx: Tx, company: str, start: str, end: str) -> list[tuple
     return rows
 
 
-def _current_rows(tx: Tx, company: str, midnight: str) -> list[tuple[str | None, ...]]:
+def _current_rows(tx: Tx, company: str, midnight: str, carriers: CarrierLookup) -> list[tuple[str | None, ...]]:
     """Every subscription active at 12:00 A.M. of the day [P-cursub], by list then opt-in."""
     found = tx.all(
         "SELECT * FROM subscriptions WHERE company=? AND opt_in_date<=? AND (opt_out_date IS NULL OR opt_out_date>?)"
@@ -146,6 +151,6 @@ def _current_rows(tx: Tx, company: str, midnight: str) -> list[tuple[str | None,
         country, national = split_mdn(mdn) if mdn else ("", "")
         rows.append((
             national or None, sub.person_key, person.external_person_id if person else None,
-            person.carrier_code if person else None, mdn, country or None, sub.list_id,
+            carriers.reported(person) if person else None, mdn, country or None, sub.list_id,
         ))  # fmt: skip
     return rows

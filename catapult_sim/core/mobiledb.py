@@ -71,10 +71,11 @@ class MobileDB:
             self.acq.expire_due(tx, company)
             persons = repo.all_persons(tx, company)
             by_key = {p.person_key: p for p in persons}
+            carriers = self.companies.carriers(company)
             return {
                 "company": company,
                 "now": iso(self.clock.now()),
-                "persons": [views.person(p, 2) for p in persons],
+                "persons": [views.person(p, 2, carriers=carriers) for p in persons],
                 "subscriptions": [
                     views.subscription(s, by_key[s.person_key], 2) for s in repo.all_subscriptions(tx, company)
                 ],

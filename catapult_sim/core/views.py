@@ -3,6 +3,8 @@
 Resource URLs are relative (fact sheet §1.1: clients follow them rather than build paths).
 MDNs follow the API version of the request, or of the callback registration (fact sheet §1.3).
 Absent optional fields are left out rather than sent as ``null`` (docs/fidelity.md).
+A person's ``carrier_code`` is the one the CRM sent, else the company's carrier lookup's
+(core/carriers.py); ``carriers`` defaults to no lookup.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from catapult_sim.core import mdn as mdns
+from catapult_sim.core.carriers import OFF, CarrierLookup
 from catapult_sim.core.clock import wire
 from catapult_sim.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
 
@@ -39,23 +42,27 @@ def render_mdn(e164: str, version: int, callback: bool) -> str:
     return mdns.render_callback(e164, version) if callback else mdns.render(e164, version)
 
 
-def mobile_phone(p: Person, version: int, *, callback: bool = False) -> dict[str, Any] | None:
-    if p.mdn is None and p.carrier_code is None:
+def mobile_phone(
+    p: Person, version: int, *, callback: bool = False, carriers: CarrierLookup = OFF
+) -> dict[str, Any] | None:
+    """``{mdn, carrier_code}``: the carrier the CRM sent, else the looked-up one (fact sheet §2.2)."""
+    carrier = carriers.reported(p)
+    if p.mdn is None and carrier is None:
         return None
     phone: dict[str, Any] = {}
     if p.mdn is not None:
         phone["mdn"] = render_mdn(p.mdn, version, callback)
-    if p.carrier_code is not None:
-        phone["carrier_code"] = p.carrier_code
+    if carrier is not None:
+        phone["carrier_code"] = carrier
     return phone
 
 
-def person(p: Person, version: int, *, callback: bool = False) -> dict[str, Any]:
+def person(p: Person, version: int, *, callback: bool = False, carriers: CarrierLookup = OFF) -> dict[str, Any]:
     """The person resource (OAS personResponse, plus the fields the doc examples show)."""
     body: dict[str, Any] = {"person_key": p.person_key, "person_id": str(p.person_id)}
     if p.external_person_id is not None:
         body["external_person_id"] = p.external_person_id
-    phone = mobile_phone(p, version, callback=callback)
+    phone = mobile_phone(p, version, callback=callback, carriers=carriers)
     if phone is not None:
         body["mobile_phone"] = phone
     body["custom_fields"] = dict(p.custom_fields)

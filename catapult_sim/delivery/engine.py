@@ -10,6 +10,7 @@ from catapult_sim.core.callbacks.events import CallbackEvents
 from catapult_sim.core.callbacks.log import Filters, failed_since
 from catapult_sim.core.callbacks.outbox import Outbox
 from catapult_sim.core.callbacks.registrations import Registrations
+from catapult_sim.core.carriers import CarriersOf, no_lookup
 from catapult_sim.core.clock import Clock
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.seed import DEMO_COMPANY
@@ -27,7 +28,9 @@ class CallbackEngine:
 
     tables = (*Registrations.tables, *Outbox.tables)  # keyed by company, in the order a reset clears them
 
-    def __init__(self, store: Store, clock: Clock, ids: Ids, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, ids: Ids, settings: Settings, carriers: CarriersOf = no_lookup
+    ) -> None:
         self.store = store
         self.settings = settings
         # Where callbacks may go: checked at registration and, after name resolution, at sending.
@@ -36,7 +39,7 @@ class CallbackEngine:
         )  # ValueError names a bad entry
         self.registrations = Registrations(store, clock, ids, self.destinations)
         self.outbox = Outbox(
-            store, clock, ids, self.registrations, settings.delivery_log_cap, settings.opt_out_date_form
+            store, clock, ids, self.registrations, settings.delivery_log_cap, settings.opt_out_date_form, carriers
         )
         self.events = CallbackEvents(store, clock, ids, self.registrations, self.outbox)
         self.policy = RetryPolicy.build(

@@ -77,9 +77,10 @@ def dossier(sim: Simulator, company: str, person_key: str) -> Dossier | None:
         subs = repo.subscriptions_of(tx, company, person_key, active_only=False)
         pending = repo.pending_of_person(tx, company, person_key)
     out = Dossier(who)
+    carriers = sim.db.companies.carriers(company)
     for version in (2, 1):
         try:
-            out.as_api[version] = views.person(who, version)
+            out.as_api[version] = views.person(who, version, carriers=carriers)
         except CatapultError as exc:  # version 1 cannot show a non-+1 number
             out.as_api[version] = exc.envelope()
     out.subscriptions = [repo.snapshot(s) | {"active": s.active} for s in reversed(subs)]

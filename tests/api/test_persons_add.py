@@ -26,7 +26,8 @@ def test_create_answers_201_with_the_new_person(client: TestClient) -> None:
     r = add(client, {"mobile_phone": {"mdn": "2135551234"}, "custom_fields": {"first_name": "Ada"}})
     assert r.status_code == 201
     body = r.json()
-    assert body["mobile_phone"] == {"mdn": "2135551234"}
+    # The platform looks the carrier up from the number (fact sheet §2.2; tests/core/test_carriers.py).
+    assert body["mobile_phone"] == {"mdn": "2135551234", "carrier_code": "102"}
     assert body["custom_fields"] == {"first_name": "Ada"}
     assert body["person_id"].isdigit()  # deprecated id, written as a string (fact sheet §2.2)
     assert body["url"] == f"{P}/{body['person_key']}"  # relative url (fact sheet §1.1)

@@ -58,8 +58,9 @@ class CallbackEvents:
             notices = []
             for reg in regs:
                 data = payloads.sample(
-                    type_, company, now, reg.api_version, person_key, reg.selector_id, self.outbox.opt_out_form
-                )
+                    type_, company, now, reg.api_version, person_key, reg.selector_id, self.outbox.opt_out_form,
+                    self.outbox.carriers(company),
+                )  # fmt: skip
                 head = payloads.envelope(type_, event_id, str(wire(now)), reg.callback_id)
                 data = payloads.apply_overrides(data, company, overrides)
                 full = {**head, **payloads.mdns_for_version(data, reg.api_version)}

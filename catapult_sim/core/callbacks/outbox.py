@@ -17,6 +17,7 @@ from typing import Any
 
 from catapult_sim.core.callbacks import payloads
 from catapult_sim.core.callbacks.registrations import Registration, Registrations
+from catapult_sim.core.carriers import CarriersOf, no_lookup
 from catapult_sim.core.clock import Clock, stamp, wire
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.store import DomainEvent, Store, Tx, dumps
@@ -129,10 +130,18 @@ class Outbox:
     tables = ("delivery_attempts", "deliveries")  # keyed by company, in the order a reset clears them
 
     def __init__(
-        self, store: Store, clock: Clock, ids: Ids, registrations: Registrations, cap: int, opt_out_form: str = "z"
+        self,
+        store: Store,
+        clock: Clock,
+        ids: Ids,
+        registrations: Registrations,
+        cap: int,
+        opt_out_form: str = "z",
+        carriers: CarriersOf = no_lookup,
     ) -> None:
         self.store = store
         self.opt_out_form = opt_out_form
+        self.carriers = carriers  # each company's carrier lookup (core/carriers.py), for person bodies
         self.clock = clock
         self.ids = ids
         self.registrations = registrations
@@ -156,7 +165,9 @@ class Outbox:
                 event_id = self.ids.event_id()  # one per event and type, shared by every destination
                 data: dict[int, dict[str, Any]] = {}
                 for reg in regs:
-                    part = data.get(reg.api_version) or payloads.event_data(event, reg.api_version, self.opt_out_form)
+                    part = data.get(reg.api_version) or payloads.event_data(
+                        event, reg.api_version, self.opt_out_form, self.carriers(event.company)
+                    )
                     data[reg.api_version] = part
                     head = payloads.envelope(callback_type, event_id, str(wire(event.occurred_at)), reg.callback_id)
                     notices.append(self.enqueue(tx, reg, callback_type, {**head, **part}))

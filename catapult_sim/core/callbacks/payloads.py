@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 from catapult_sim.core import mdn, views
+from catapult_sim.core.carriers import OFF, CarrierLookup
 from catapult_sim.core.clock import wire
 from catapult_sim.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
 from catapult_sim.core.store import DomainEvent
@@ -43,13 +44,16 @@ def for_attempt(stored: str, attempt: int) -> str:
     return stored.replace(FIRST_ATTEMPT, f'"delivery_attempt":"{attempt}"', 1)
 
 
-def event_data(event: DomainEvent, version: int, opt_out_form: str = "z") -> dict[str, Any]:
-    """The type-specific part of a callback built from a domain event."""
+def event_data(
+    event: DomainEvent, version: int, opt_out_form: str = "z", carriers: CarrierLookup = OFF
+) -> dict[str, Any]:
+    """The type-specific part of a callback built from a domain event; ``carriers``: the company's
+    carrier lookup, for the person resource of person callbacks (the only bodies with a carrier)."""
     if event.type in LIST_TYPES:  # §7.6: the list resource
         return {"subscription_list": views.subscription_list(SubscriptionList(**event.data["subscription_list"]))}
     person = Person(**event.data["person"])
-    if event.type in ("person_added", "person_updated"):
-        return {"person": views.person(person, version, callback=True)}  # §7.2: the full person resource
+    if event.type in ("person_added", "person_updated"):  # §7.2: the full person resource
+        return {"person": views.person(person, version, callback=True, carriers=carriers)}
     if event.type in ("subscription_added", "subscription_removed"):
         sub = Subscription(**event.data["subscription"])
         return {"subscription": subscription(sub, person, version, opt_out_form)}
@@ -127,6 +131,7 @@ def sample(
     person_key: str,
     selector_id: str | None,
     opt_out_form: str = "z",
+    carriers: CarrierLookup = OFF,
 ) -> dict[str, Any]:
     """A sample body for a test event: made-up data that never touches the company's records.
 
@@ -138,7 +143,7 @@ def sample(
         }
     person = Person(company, person_key, 999999, "sample-external-id", "+12135550100", None, {}, None, None, now, now)
     if callback_type in ("person_added", "person_updated"):
-        return {"person": views.person(person, version, callback=True)}
+        return {"person": views.person(person, version, callback=True, carriers=carriers)}
     if callback_type in ("subscription_added", "subscription_removed"):
         reason = "user_opt_out" if callback_type == "subscription_removed" else None
         list_id = selector_id or SAMPLE_LIST
