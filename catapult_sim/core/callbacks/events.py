@@ -62,7 +62,7 @@ class CallbackEvents:
                     self.outbox.carriers(company),
                 )  # fmt: skip
                 head = payloads.envelope(type_, event_id, str(wire(now)), reg.callback_id)
-                data = payloads.apply_overrides(data, company, overrides)
+                data = payloads.apply_overrides(data, company, overrides, self.outbox.carriers(company))
                 full = {**head, **payloads.mdns_for_version(data, reg.api_version)}
                 notices.append(self.outbox.enqueue(tx, reg, type_, full, test=True))
             self.outbox.announce(tx, notices)

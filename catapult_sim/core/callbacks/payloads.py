@@ -159,14 +159,18 @@ def sample(
     return participant(part, person, campaign, version)
 
 
-def apply_overrides(body: dict[str, Any], company: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    """Merge the caller's test data into a sample body, mapping the documented request names."""
+def apply_overrides(
+    body: dict[str, Any], company: str, overrides: dict[str, Any], carriers: CarrierLookup = OFF
+) -> dict[str, Any]:
+    """Merge the caller's test data into a sample body, mapping the documented request names; a
+    number given without a carrier shows the company's lookup's code for that number."""
     out = copy.deepcopy(body)
     if isinstance(overrides.get("person"), dict) and "person" in out:
         person = dict(overrides["person"])
         if isinstance(person.get("mobile"), dict):  # the OAS test request says "mobile" [OAS]
             person.setdefault("mobile_phone", person.pop("mobile"))
         _merge(out["person"], person)
+        _carrier_for_number(out["person"], person.get("mobile_phone"), carriers)
     if isinstance(overrides.get("subscription"), dict) and "subscription" in out:
         _merge(out["subscription"], overrides["subscription"])
         _relink(out["subscription"]["subscription_list"], views.list_url(company, "{}"))
@@ -176,6 +180,22 @@ def apply_overrides(body: dict[str, Any], company: str, overrides: dict[str, Any
     if isinstance(overrides.get("participant"), dict) and "participant" in out:
         _participant_overrides(out, company, dict(overrides["participant"]))
     return out
+
+
+def _carrier_for_number(shown: dict[str, Any], given: Any, carriers: CarrierLookup) -> None:
+    """A test person's number given without a carrier: the carrier is looked up for that number."""
+    phone = shown.get("mobile_phone")
+    if not isinstance(given, dict) or "carrier_code" in given or not isinstance(phone, dict):
+        return
+    raw = given.get("mdn")
+    try:
+        code = carriers.code(mdn.parse(raw, 2 if raw.startswith("+") else 1)) if isinstance(raw, str) else None
+    except mdn.MdnError:
+        code = None  # dummy data that is no number: no carrier either
+    if code is None:
+        phone.pop("carrier_code", None)
+    else:
+        phone["carrier_code"] = code
 
 
 def _participant_overrides(out: dict[str, Any], company: str, part: dict[str, Any]) -> None:

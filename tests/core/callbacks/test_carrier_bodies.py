@@ -67,6 +67,10 @@ def test_the_test_callback_carries_a_carrier(client: TestClient, receiver: Callb
     sent = {"callback_type": "person_added", "person": {"mobile": {"mdn": MDN, "carrier_code": "383"}}}
     assert client.post("/companies/demo/config/callback_events/test", json=sent).status_code == 200
     assert phone_of(receiver, "/test", 2)[1] == {"mdn": MDN, "carrier_code": "383"}  # the caller's data wins
+    # A number given without a carrier shows the lookup's code for that number, not the sample's.
+    sent = {"callback_type": "person_added", "person": {"mobile": {"mdn": "+447700900123"}}}
+    assert client.post("/companies/demo/config/callback_events/test", json=sent).status_code == 200
+    assert phone_of(receiver, "/test", 3)[2] == {"mdn": "+447700900123", "carrier_code": "544"}
 
 
 def test_with_the_switch_off_callbacks_carry_only_a_sent_carrier(receiver: CallbackInbox) -> None:
