@@ -28,21 +28,38 @@ class PatternError(ValueError):
 
 
 class PathTable:
-    """The Catapult operations as (method, template), matched in routing-table order like the router."""
+    """The Catapult operations as (method, template), matched in routing-table order like the router.
+
+    Matching walks a tree of path segments (a literal segment, or ``{name}`` for any non-empty
+    one, as Starlette's default convertor), so its cost depends on the path's depth, not on how
+    many operations there are.
+    """
 
     def __init__(self, ops: Iterable[tuple[str, str]]) -> None:
         self.methods: dict[str, set[str]] = {}
         for method, template in ops:
             self.methods.setdefault(template.rstrip("/"), set()).add(method.upper())
-        self._compiled = [(t, _regex(t)) for t in self.methods]
+        self._root = _Node()
+        for order, template in enumerate(self.methods):
+            segments = template.split("/")
+            names = tuple(segment[1:-1] for segment in segments if segment.startswith("{"))
+            self._root.add(segments, 0, (order, template, names))
+
+    def matches(self, path: str) -> list[tuple[str, dict[str, str]]]:
+        """Every template that matches ``path`` (no trailing slash), in routing-table order, with the
+        values of its parameters."""
+        found: list[tuple[_Leaf, list[str]]] = []
+        self._root.find(path.split("/"), 0, [], found)
+        if len(found) == 1:
+            (_, template, names), values = found[0]
+            return [(template, dict(zip(names, values, strict=True)))]
+        found.sort(key=lambda match: match[0][0])
+        return [(leaf[1], dict(zip(leaf[2], values, strict=True))) for leaf, values in found]
 
     def resolve(self, path: str) -> str | None:
         """The template the router would pick for ``path`` (trailing slash ignored), or None."""
-        path = path.rstrip("/") or "/"
-        for template, regex in self._compiled:
-            if regex.match(path):
-                return template
-        return None
+        found = self.matches(path.rstrip("/") or "/")
+        return found[0][0] if found else None
 
     def template(self, pattern: str) -> str:
         """A known template, given in full or relative to ``/companies/{company_key}``."""
@@ -53,9 +70,43 @@ class PathTable:
         return full
 
 
-def _regex(template: str) -> re.Pattern[str]:
-    parts = ("[^/]+" if seg.startswith("{") else re.escape(seg) for seg in template.split("/"))
-    return re.compile("/".join(parts) + r"\Z")
+_Leaf = tuple[int, str, tuple[str, ...]]  # (order in the table, template, parameter names)
+
+
+class _Node:
+    """One segment position of :class:`PathTable`'s tree."""
+
+    __slots__ = ("leaf", "literal", "param")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _Node] = {}
+        self.param: _Node | None = None
+        self.leaf: _Leaf | None = None
+
+    def add(self, segments: list[str], at: int, leaf: _Leaf) -> None:
+        if at == len(segments):
+            self.leaf = self.leaf or leaf
+            return
+        segment = segments[at]
+        if segment.startswith("{"):
+            self.param = child = self.param or _Node()
+        else:
+            child = self.literal.setdefault(segment, _Node())
+        child.add(segments, at + 1, leaf)
+
+    def find(self, segments: list[str], at: int, values: list[str], found: list[tuple[_Leaf, list[str]]]) -> None:
+        if at == len(segments):
+            if self.leaf is not None:
+                found.append((self.leaf, list(values)))
+            return
+        segment = segments[at]
+        child = self.literal.get(segment)
+        if child is not None:
+            child.find(segments, at + 1, values, found)
+        if self.param is not None and segment:
+            values.append(segment)
+            self.param.find(segments, at + 1, values, found)
+            values.pop()
 
 
 def absolute(pattern: str) -> str:
