@@ -35,11 +35,12 @@ from catapult_sim.sim import Simulator
 
 JSON_TYPES = ("application/json", "text/json")  # text/json is also a documented callback type
 MAX_ID_LENGTH = 256
+BODY_KEY = "catapult_sim.body"  # where the body read lands in the scope, for the request journal
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line/paragraph separators
 
 
 def sim_of(request: Request) -> Simulator:
-    sim: Simulator = request.scope["app"].state.sim
+    sim: Simulator = request.scope["app"].simulator  # app.SimulatorApp (also as app.state.sim)
     return sim
 
 
@@ -189,8 +190,11 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
 
 
 async def _body(request: Request, max_bytes: int) -> bytes:
-    """The whole request body, 413 past ``max_bytes`` (``Request.stream`` without the generator)."""
-    receive = request.receive
+    """The whole request body, 413 past ``max_bytes`` (``Request.stream`` without the generator).
+
+    What was read is also left in the scope (``BODY_KEY``), where the request journal takes it.
+    """
+    receive, scope = request.receive, request.scope
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -198,12 +202,15 @@ async def _body(request: Request, max_bytes: int) -> bytes:
         if message["type"] == "http.request":
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > max_bytes:
-                raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
             chunks.append(chunk)
+            if size > max_bytes:
+                scope[BODY_KEY] = b"".join(chunks)
+                raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
             if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                scope[BODY_KEY] = body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                return body
         elif message["type"] == "http.disconnect":
+            scope[BODY_KEY] = b"".join(chunks)
             raise ClientDisconnect()
 
 
@@ -240,7 +247,8 @@ def check_id(value: str, name: str) -> str:
     """
     if len(value) > MAX_ID_LENGTH:
         raise BadRequest(f"{name} is longer than {MAX_ID_LENGTH} characters", code=Code.INVALID)
-    if value in (".", "..") or _CONTROL.search(value):
+    # Every character _CONTROL names is one str.isprintable refuses: the regex runs only for those.
+    if value in (".", "..") or (not value.isprintable() and _CONTROL.search(value)):
         raise BadRequest(f"{name} must not be . or .. or hold control characters", code=Code.INVALID)
     return value
 

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp
 
 from catapult_sim._http import AccessGuard
 from catapult_sim.errors import CatapultError, Code, MethodNotAllowed, NotFound, Problem
-from catapult_sim.routes import build_routes, catapult_paths
+from catapult_sim.routes import CatapultDispatch, build_routes, catapult_paths
 from catapult_sim.settings import Settings
 from catapult_sim.sim import Simulator
 from catapult_sim.surface.asgi import ControlMiddleware
@@ -37,7 +37,8 @@ class SimulatorApp(Starlette):
         self.catapult_paths = paths
 
     def build_middleware_stack(self) -> ASGIApp:
-        wrapped = ControlMiddleware(super().build_middleware_stack(), self.simulator, self.catapult_paths)
+        dispatch = CatapultDispatch(self, self.catapult_paths)
+        wrapped = ControlMiddleware(super().build_middleware_stack(), self.simulator, self.catapult_paths, dispatch)
         return cast(ASGIApp, AccessGuard(wrapped, self.simulator))  # the control token, outermost
 
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, compile_path
 
 from catapult_sim import openapi
-from catapult_sim._http import control_authorized
+from catapult_sim._http import BODY_KEY, control_authorized
 from catapult_sim.api import acquisition, persons, subscription_lists, subscriptions
 from catapult_sim.api import callbacks as api_callbacks
 from catapult_sim.api import events as api_events
@@ -28,7 +28,7 @@ from catapult_sim.control import deliveries as control_deliveries
 from catapult_sim.control import faults as control_faults
 from catapult_sim.control import files as control_files
 from catapult_sim.control import journal as control_journal
-from catapult_sim.surface.journal import PathTable
+from catapult_sim.surface.journal import BODY_LIMIT, EXCERPT_LIMIT, Entry, PathTable
 from catapult_sim.ui import routes as ui_routes
 
 C = "/companies/{company_key}"
@@ -159,12 +159,9 @@ def _routes(ops: list[Op]) -> list[Route]:
     405 naming its own (``Allow``); otherwise ``GET /_sim/journal/verify`` would reach the journal
     entry endpoint with the entry id ``verify``.
     """
-    by_path: dict[str, list[Op]] = {}
-    for op in ops:
-        by_path.setdefault(op.path, []).append(op)
+    by_path = _by_path(ops)
     routes: list[Route] = []
-    for path, group in by_path.items():
-        handlers = {op.method: op.endpoint for op in group}
+    for path, handlers in by_path.items():
         refused = _shadowing_methods(path, by_path) - set(handlers) - _implied(handlers)
         endpoint = _dispatch(handlers, refused)
         route = Route(path, endpoint, methods=sorted(handlers), include_in_schema=False)
@@ -174,12 +171,20 @@ def _routes(ops: list[Op]) -> list[Route]:
     return routes
 
 
-def _shadowing_methods(path: str, by_path: dict[str, list[Op]]) -> set[str]:
+def _by_path(ops: list[Op]) -> dict[str, dict[str, Callable[..., Any]]]:
+    """Each path's endpoints by method, paths in table order."""
+    by_path: dict[str, dict[str, Callable[..., Any]]] = {}
+    for op in ops:
+        by_path.setdefault(op.path, {})[op.method] = op.endpoint
+    return by_path
+
+
+def _shadowing_methods(path: str, by_path: dict[str, dict[str, Callable[..., Any]]]) -> set[str]:
     """The methods of the other paths whose pattern matches ``path`` taken as a literal URL."""
     out: set[str] = set()
-    for other, group in by_path.items():
+    for other, handlers in by_path.items():
         if other != path and compile_path(other)[0].match(path):
-            out |= {op.method for op in group}
+            out |= set(handlers)
     return out
 
 
@@ -201,6 +206,63 @@ def _dispatch(handlers: dict[str, Callable[..., Any]], refused: set[str]) -> Cal
         return await handler(request)
 
     return endpoint
+
+
+class CatapultDispatch:
+    """The Catapult surface served straight from the routing table, for the control middleware.
+
+    One lookup in the path index (:class:`PathTable`, no scan of the routes), then the endpoint,
+    whose answer goes to the server's own ``send``: none of the router's and exception layers'
+    wrappers around ``receive`` and ``send``, and the journal entry is filled from the answer
+    itself. Errors take the app's own exception handlers, as in the router. Whatever is not a
+    plain match of a served method (405, HEAD, a path two templates match to the router's
+    choice) is left to the router (False), so every answer is the one the router gives.
+    """
+
+    def __init__(self, app: Any, paths: PathTable) -> None:
+        self.app = app
+        self.paths = paths
+        self.handlers = _by_path(CATAPULT_OPS)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, entry: Entry) -> bool:
+        found = self.paths.matches(scope["path"]) if not scope.get("root_path") else []
+        if not found:
+            return False
+        template, params = found[0]
+        handler = self.handlers[template].get(scope["method"])
+        if handler is None or len(found) > 1:
+            return False
+        scope["app"] = app = self.app
+        scope["router"] = app.router
+        scope["path_params"] = params
+        entry.template = template
+        request = Request(scope, receive)
+        crashed: Exception | None = None
+        try:
+            response = await handler(request)
+        except Exception as exc:
+            handle, crashed = self._handler_for(exc)
+            if handle is None:
+                raise
+            response = await handle(request, exc)
+        finally:
+            body = scope.get(BODY_KEY, b"")
+            entry.body, entry.body_truncated = body[:BODY_LIMIT], len(body) > BODY_LIMIT
+        entry.status = response.status_code
+        entry.response = response.body[:EXCERPT_LIMIT]
+        await response(scope, receive, send)
+        if crashed is not None:
+            raise crashed  # as Starlette's server-error layer does after its 500: the server logs it
+        return True
+
+    def _handler_for(self, exc: Exception) -> tuple[Callable[..., Any] | None, Exception | None]:
+        """The app's handler for ``exc`` (its class's nearest), and ``exc`` again when that is the
+        catch-all for bugs (Starlette answers those, then raises them again)."""
+        handlers = self.app.exception_handlers
+        for cls in type(exc).__mro__:
+            if cls in handlers:
+                return handlers[cls], (exc if cls is Exception else None)
+        return None, exc
 
 
 def catapult_paths() -> PathTable:

@@ -1,12 +1,14 @@
 """The test-control middleware: journal, rate limits and faults around the Catapult surface.
 
-Pure ASGI (no BaseHTTPMiddleware): with no rule set, a Catapult call costs an entry object, two thin
-wrappers around ``receive``/``send`` and a deque append. ``/_sim`` and anything not under
-``/companies/`` pass straight through and are not journaled.
+Pure ASGI (no BaseHTTPMiddleware): with no rule set, a Catapult call costs an entry object and a
+deque append; the dispatch the app gives serves it without wrapping ``receive``/``send`` (only a
+call the router answers itself, a 404 or 405, or one a fault rule touches goes through copies).
+``/_sim`` and anything not under ``/companies/`` pass straight through and are not journaled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from time import perf_counter
 from typing import Any, Protocol
 
@@ -35,13 +37,19 @@ class Surface(Protocol):
     def rate_limits(self) -> RateLimits: ...
 
 
+# Serves a Catapult call itself, filling the journal entry (template, body, status, answer) as it goes;
+# False when it leaves the call to the app. The app factory supplies it (routes.CatapultDispatch).
+Dispatch = Callable[[dict[str, Any], Any, Any, Entry], Awaitable[bool]]
+
+
 class ControlMiddleware:
     """Wraps the whole app (outermost), so it sees what went over the wire."""
 
-    def __init__(self, app: Any, sim: Surface, table: PathTable) -> None:
+    def __init__(self, app: Any, sim: Surface, table: PathTable, dispatch: Dispatch | None = None) -> None:
         self.app = app
         self.sim = sim
         self.table = table
+        self.dispatch = dispatch
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -67,7 +75,8 @@ class ControlMiddleware:
                 entry.template = self.table.resolve(path)
                 rule = faults.pick(entry.company, entry.method, entry.template)
             if rule is None:
-                await self._forward(scope, receive, send, entry)
+                if self.dispatch is None or not await self.dispatch(scope, receive, send, entry):
+                    await self._forward(scope, receive, send, entry)
             else:
                 await self._inject(rule, scope, receive, send, entry)
         finally:

@@ -7,18 +7,16 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from catapult_sim.routes import CATAPULT_OPS, CONTROL_OPS, Op, _shadowing_methods
+from catapult_sim.routes import CATAPULT_OPS, CONTROL_OPS, _by_path, _shadowing_methods
 
 
 def _shadowed() -> list[tuple[str, str, str]]:
     """(path, method it does not serve but a parameterised path would, the methods it serves)."""
     out = []
     for ops in (CATAPULT_OPS, CONTROL_OPS):
-        by_path: dict[str, list[Op]] = {}
-        for op in ops:
-            by_path.setdefault(op.path, []).append(op)
-        for path, group in by_path.items():
-            served = {op.method for op in group}
+        by_path = _by_path(ops)
+        for path, handlers in by_path.items():
+            served = set(handlers)
             served |= {"HEAD"} if "GET" in served else set()
             for method in sorted(_shadowing_methods(path, by_path) - served):
                 out.append((path, method, ", ".join(sorted(served))))
