@@ -14,6 +14,7 @@ a string with a lone surrogate is refused there (:func:`lone_surrogate`), as it 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -28,6 +29,17 @@ def dumps_bytes(value: Any) -> bytes:
 
 def dumps(value: Any) -> str:
     return dumps_bytes(value).decode("utf-8")
+
+
+_LONG_DIGITS = re.compile(r"\d{19}")  # a number orjson may not keep exact (or a long digit string)
+
+
+def loads(text: str) -> Any:
+    """JSON this module wrote, read back: ``orjson`` unless a run of 19 digits may be an integer past
+    64 bits (``orjson`` would make it a float), then the standard library (the same values)."""
+    if _LONG_DIGITS.search(text) is None:
+        return orjson.loads(text)
+    return json.loads(text)
 
 
 def lone_surrogate(value: Any) -> str | None:

@@ -9,7 +9,6 @@ write acknowledged with 2xx has reached the operating system before the response
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -329,4 +328,4 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | None) -> Any:
-    return json.loads(text) if text else None
+    return jsonio.loads(text) if text else None
