@@ -48,8 +48,25 @@ class PathTable:
     def matches(self, path: str) -> list[tuple[str, dict[str, str]]]:
         """Every template that matches ``path`` (no trailing slash), in routing-table order, with the
         values of its parameters."""
+        segments = path.split("/")
+        node = self._root
+        values: list[str] = []
+        for segment in segments:  # the one way down, while no segment could go two ways
+            child = node.literal.get(segment)
+            param = node.param if segment else None
+            if child is None:
+                if param is None:
+                    return []
+                values.append(segment)
+                child = param
+            elif param is not None:
+                break  # a literal and a parameter both fit: search both, below
+            node = child
+        else:
+            leaf = node.leaf
+            return [] if leaf is None else [(leaf[1], dict(zip(leaf[2], values, strict=True)))]
         found: list[tuple[_Leaf, list[str]]] = []
-        self._root.find(path.split("/"), 0, [], found)
+        self._root.find(segments, 0, [], found)
         if len(found) == 1:
             (_, template, names), values = found[0]
             return [(template, dict(zip(names, values, strict=True)))]
