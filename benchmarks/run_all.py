@@ -37,6 +37,7 @@ class Bench:
 BENCHES = (
     Bench("bench_startup.py", ("--runs", "7"), ("--runs", "3"), 120),
     Bench("bench_flat.py", ("--sizes", "1000,100000,1000000"), ("--sizes", "1000,10000,100000"), 600),
+    Bench("bench_bulk.py", ("--persons", "1000000"), ("--persons", "100000"), 300),
     Bench("bench_reset.py", ("--persons", "10000"), ("--persons", "10000", "--runs", "3"), 180),
     Bench("bench_fixtures.py", ("--count", "100000"), ("--count", "20000"), 180),
     Bench("bench_delivery.py", ("--rate", "1500", "--seconds", "3"), ("--count", "2000", "--seconds", "2"), 300),

@@ -66,6 +66,7 @@ QUERY_KINDS: dict[str, dict[str, Any]] = {
     "event_type": {"$ref": COMPONENTS + "sim-common/$defs/event_type"},
     "callback_type": {"$ref": COMPONENTS + "common/$defs/callback_type"},
     "delivery_state": {"enum": list(STATES)},
+    "persons_format": {"enum": ["jsonl", "csv"]},
     "time": {"$ref": COMPONENTS + "common/$defs/date_input"},
     "method": {"type": "string", "pattern": "^[A-Za-z]{1,10}$"},
     "status_filter": {

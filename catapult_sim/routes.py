@@ -120,6 +120,7 @@ CONTROL_OPS: list[Op] = [
     Op("POST", SC + "/lists/{list_id}/archive", platform.archive_list, "Archive a list", returns="sim-list-archived", body="sim-empty-request"),
     Op("GET", SC + "/extracts/{kind}", control_files.extract, "A daily extract file (subscriptions or current_subscribers): name and TSV text", returns="sim-extract", query=("date",)),
     Op("POST", SC + "/imports/opt-outs", control_files.opt_out_import, "Apply a Subscriber Opt-Out Import file (the body)", returns="sim-opt-out-import"),
+    Op("POST", SC + "/persons/import", control_files.persons_import, "Load a persons file (JSON Lines or CSV, the body) in one transaction: all rows or none", returns="sim-persons-import", query=("format:persons_format",)),
     Op("GET", SC + "/received-events", control_files.received_events, "The events a CRM pushed with the Event API", returns="sim-received-event[]", query=("event_type",)),
     Op("POST", SC + "/participants/{acquisition_id}/{action}", platform.participant_action, "Confirm, decline or expire a pending participant", returns="sim-participant-action", body="sim-person-selector-request"),
     Op("GET", S + "/clock", admin.clock_get, "Read the clock", returns="sim-clock"),

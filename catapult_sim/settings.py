@@ -111,6 +111,11 @@ class Settings:
     port: int = option(8080, "port to bind (0 picks a free one)", check=_port)
     db: str = option(":memory:", "SQLite file to persist state in (:memory: keeps none)", metavar="FILE", check=_db)
     seed_file: str | None = option(None, "JSON seed file with companies, lists and campaigns", metavar="FILE")
+    persons: str | None = option(
+        None, "load a persons file (JSON Lines or CSV, docs/bulk-load.md) into COMPANY (default: the seed's first)"
+        " at start; with --db only into a company without persons (repeatable)", metavar="[COMPANY=]FILE",
+        repeat=True,
+    )  # fmt: skip
     strict_companies: bool = option(False, "answer 401 for company keys that are not in the seed")
     # GET persons?mdn= answers one object (the OAS) or an array (fact sheet §2.6, docs/fidelity.md).
     find_by_mdn_shape: Literal["object", "array"] = option(

@@ -37,6 +37,10 @@ class Simulator:
         self.db.companies.max_new = settings.max_companies if settings.max_companies > 0 else None
         self.db.companies.carrier_lookup = settings.carrier_lookup == "on"
         self.db.companies.seed_all()
+        if settings.persons:  # --persons: before anything is served; a bad file stops the start
+            from catapult_sim.core import bulk  # here: only a start with --persons needs it
+
+            bulk.load_files(self.db.env, settings.persons, fresh_only=settings.db != ":memory:")
         # registrations, outbox; callback bodies show a person's carrier as the company's lookup does
         self.callbacks = CallbackEngine(self.store, self.clock, self.ids, settings, self.db.companies.carriers)
         # What a transaction that emitted domain events does with them: inside it, just before

@@ -36,12 +36,14 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "import",
         parents=[url_option(), company],
-        help="apply a Subscriber Opt-Out Import file",
-        description="Send a Subscriber Opt-Out Import file: each row's person is opted out of its list "
-        "with bulk_opt_out. Prints the per-row results.",
+        help="apply a Subscriber Opt-Out Import file, or load a persons file",
+        description="opt-outs: send a Subscriber Opt-Out Import file: each row's person is opted out of its "
+        "list with bulk_opt_out; prints the per-row results. persons: load a persons file (JSON Lines or CSV, "
+        "docs/bulk-load.md) in one transaction, all rows or none; prints the counts.",
     )
-    p.add_argument("kind", choices=["opt-outs"], help="which import")
+    p.add_argument("kind", choices=["opt-outs", "persons"], help="which import")
     p.add_argument("file", help="the file to import (- for stdin)")
+    p.add_argument("--format", choices=["jsonl", "csv"], help="persons: the file's format (default: from its start)")
     p.set_defaults(handler=_import)
 
 
@@ -72,6 +74,10 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    if args.kind == "persons":
+        from catapult_sim.cli.persons_file import send_persons
+
+        return send_persons(args)
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as exc:

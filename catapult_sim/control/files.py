@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from typing import IO
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,7 +13,7 @@ from starlette.responses import Response
 from catapult_sim._http import json_response, read_body
 from catapult_sim.control._common import company
 from catapult_sim.core import extracts, optout_import
-from catapult_sim.errors import BadRequest, Code, NotFound
+from catapult_sim.errors import BadRequest, Code, NotFound, PayloadTooLarge
 
 # The path names both spellings of an extract: the file name's (underscore) and a URL's (hyphen).
 EXTRACT_KINDS = {"subscriptions": "subscriptions", "current_subscribers": "current_subscribers",
@@ -75,3 +77,38 @@ async def opt_out_import(request: Request) -> Response:
     return json_response(
         {"rows": len(results), **counts, "events": len(events), "results": [r.as_json() for r in results]}
     )
+
+
+MAX_PERSONS_FILE = 2 * 1024**3  # 2 GiB: about 15M persons in JSON Lines (docs/bulk-load.md)
+_MEDIA_FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl",
+                  "application/x-jsonlines": "jsonl"}  # fmt: skip
+
+
+async def persons_import(request: Request) -> Response:
+    """Load a persons file (the body: JSON Lines or CSV) into the company in one transaction: every
+    row created, or none and a 422 naming the bad rows by line (docs/bulk-load.md)."""
+    from catapult_sim.core import bulk  # here: the start-up of the server does not need it
+
+    sim, key = company(request)
+    fmt = request.query_params.get("format")
+    if fmt is not None and fmt not in bulk.FORMATS:
+        raise BadRequest(f"format must be one of {', '.join(bulk.FORMATS)}", code=Code.INVALID)
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024**2) as spool:  # streamed: never one bytes object
+        await _spool(request, spool)
+        if fmt is None:
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            spool.seek(0)
+            fmt = _MEDIA_FORMATS.get(media) or bulk.sniff(spool.read(4096))
+        loaded = bulk.load(sim.db.env, key, spool, fmt)
+    return json_response(loaded.as_json())
+
+
+async def _spool(request: Request, out: IO[bytes]) -> None:
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_PERSONS_FILE:
+            raise PayloadTooLarge(f"a persons file is at most {MAX_PERSONS_FILE} bytes")
+        out.write(chunk)
+    if size == 0:
+        raise BadRequest("the body is the persons file; it is empty", code=Code.REQUIRED)
