@@ -64,6 +64,8 @@ def _platform(c: TestClient, hook: str) -> None:
         assert c.get(SC + f"/extracts/{kind}").status_code == 200
     optouts = "subscription_list_id,mdn\n1002,2135551234\n1002,2135559999\n"
     assert c.post(SC + "/imports/opt-outs", content=optouts).status_code == 200
+    loaded = c.post(SC + "/persons/import", content=b'{"external_person_id": "BULK-1"}\n')
+    assert loaded.status_code == 200
     event = {"event_type": "cart", "event_data": {"mdn": "2135551234"}}
     assert c.post("/companies/demo/events", json=event).status_code == 202
     assert c.get(SC + "/received-events").status_code == 200
