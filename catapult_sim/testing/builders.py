@@ -32,7 +32,7 @@ PROBLEMS = (
 
 
 def _type(f: PayloadFactory, among: tuple[str, ...] = CALLBACK_TYPES) -> str:
-    return str(f.knobs.get("callback_type") or f.rng.choice(among))
+    return str(f.knobs.get("callback_type") or f.pick(among))
 
 
 def _request_fields(f: PayloadFactory) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def subscription(f: PayloadFactory) -> dict[str, Any]:
 
 def subscription_list(f: PayloadFactory) -> dict[str, Any]:
     list_id = str(f.knobs.get("list_id") or 1000 + f.serial)
-    return views.subscription_list(SubscriptionList(f.company, list_id, f.rng.choice(f.phrases), False))
+    return views.subscription_list(SubscriptionList(f.company, list_id, f.pick(f.phrases), False))
 
 
 def acquisition_campaign(f: PayloadFactory) -> dict[str, Any]:
@@ -134,13 +134,13 @@ def error_envelope(f: PayloadFactory) -> dict[str, Any]:
 
 
 def event_request(f: PayloadFactory) -> dict[str, Any]:
-    number = f.rng.randrange(10**6)
+    number = f.below(10**6)
     data = {"external_person_id": f.external_id() or "CRM-000001", "order_number": str(number)}
     return {"event_id": f"ORDER-{number}-SHIPPED", "event_type": "order_shipped", "event_data": data}
 
 
 def event_response(f: PayloadFactory) -> dict[str, Any]:
-    return {"event_id": f"ORDER-{f.rng.randrange(10**6)}-SHIPPED"}
+    return {"event_id": f"ORDER-{f.below(10**6)}-SHIPPED"}
 
 
 def callback(callback_type: str) -> Builder:
@@ -149,7 +149,7 @@ def callback(callback_type: str) -> Builder:
         extra: dict[str, Any] = {}
         if callback_type in payloads.LIST_TYPES:
             extra["subscription_list"] = SubscriptionList(
-                f.company, str(f.knobs.get("list_id", "1001")), f.rng.choice(f.phrases), False
+                f.company, str(f.knobs.get("list_id", "1001")), f.pick(f.phrases), False
             )
         elif callback_type in payloads.SUBSCRIPTION_TYPES:
             extra["subscription"] = f.subscription(person, ended=callback_type == "subscription_removed")
