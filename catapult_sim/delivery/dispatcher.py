@@ -121,8 +121,9 @@ class Dispatcher:
     # -- being told about work (any thread) ----------------------------------------------------
 
     def notify(self, notices: list[Delivery]) -> None:
-        """New deliveries, just committed (any thread); taken on the dispatcher's loop."""
-        self._call(self._accept, notices)
+        """New deliveries, just committed (any thread, under the store's lock); taken on the
+        dispatcher's loop, without a query unless a reset ran in between (``Outbox.committed``)."""
+        self._call(self._accept, notices, self.outbox.resets)
 
     def wake(self) -> None:
         """Rescan now (the clock moved or switched mode)."""
@@ -140,9 +141,9 @@ class Dispatcher:
         except RuntimeError:  # the loop closed under us: the next start rescans the store
             pass
 
-    def _accept(self, notices: list[Delivery]) -> None:
+    def _accept(self, notices: list[Delivery], resets: int) -> None:
         """Take the new deliveries that are still in the store (a reset may have cleared them since)."""
-        for d in self.outbox.committed(notices):
+        for d in self.outbox.committed(notices, resets):
             self._submit(d)
 
     def _submit(self, d: Delivery) -> None:

@@ -70,7 +70,7 @@ class CallbackEngine:
     def after_reset(self, companies: list[str]) -> None:
         """After a reset cleared its tables: every URL's health is forgotten, and the
         ``--callback-url`` registrations come back."""
-        self.outbox.forget_destinations()
+        self.outbox.after_reset()
         self.dispatcher.forget_destinations()
         self.apply_shortcut(companies)
 

@@ -29,12 +29,29 @@ if TYPE_CHECKING:
     import aiohttp
 
 PREFIX = "destination denied: "
+VERDICTS_KEPT = 4096  # URLs whose verdict is remembered (they come from registrations: few in practice)
 
 
 def refusal(policy: DestinationPolicy | None, url: str) -> str | None:
-    """Why the policy refuses ``url`` before resolution (address literals), or None."""
+    """Why the policy refuses ``url`` before resolution (address literals), or None.
+
+    Checked at every send, so the verdict is remembered per URL; the policy forgets them when what
+    it decides on changes (``DestinationPolicy.listening``).
+    """
     if policy is None:
         return None
+    verdicts = policy.verdicts
+    try:
+        return verdicts[url]
+    except KeyError:
+        pass
+    if len(verdicts) >= VERDICTS_KEPT:
+        verdicts.clear()
+    verdict = verdicts[url] = _refusal(policy, url)
+    return verdict
+
+
+def _refusal(policy: DestinationPolicy, url: str) -> str | None:
     parts = urlsplit(url)
     host = (parts.hostname or "").split("%", 1)[0]
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,7 +70,8 @@ async def send(session: aiohttp.ClientSession, out: Outgoing, timeout: float) ->
             timeout=_timeout(timeout),
         ) as resp:
             raw = await _excerpt(resp)
-            headers = dict(list(resp.headers.items())[:MAX_HEADERS])
+            # Plain str keys: aiohttp's are case-insensitive ``istr``, which the fast JSON encoder refuses.
+            headers = {str(k): v for k, v in itertools.islice(resp.headers.items(), MAX_HEADERS)}
             return Result(resp.status, headers, raw.decode("utf-8", "replace"), _ms(started))
     except TimeoutError:
         return Result(latency_ms=_ms(started), error=f"timeout: no answer within {timeout:g}s")

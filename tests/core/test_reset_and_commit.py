@@ -74,3 +74,23 @@ def test_new_deliveries_are_announced_after_commit_only(sim: Simulator) -> None:
     with sim.store.read() as tx:
         marks = ",".join("?" * len(heard[0][0]))
         assert len(tx.all(f"SELECT id FROM deliveries WHERE id IN ({marks})", tuple(heard[0][0]))) == len(heard[0][0])
+
+
+def test_a_delivery_announced_before_a_reset_it_removed_is_not_taken(sim: Simulator) -> None:
+    """The dispatcher takes announced deliveries without asking the store again, unless a reset ran
+    between the announcement and the taking: then only the deliveries still stored are taken."""
+    sim.callbacks.events.register_all("demo", "http://127.0.0.1:9/hook", types=("person_added",))
+    heard: list[tuple[list[Delivery], int]] = []
+    sim.callbacks.outbox.listen(lambda notices: heard.append((notices, sim.callbacks.outbox.resets)))
+    outbox = sim.callbacks.outbox
+    add_person(sim, "2135550101")
+    (first, resets_then) = heard[0]
+    assert outbox.committed(first, resets_then) == first  # no reset since: taken as announced
+    sim.reset("other")  # another company's reset keeps demo's deliveries
+    assert outbox.committed(first, resets_then) == first
+    sim.reset("demo")
+    assert outbox.committed(first, resets_then) == []
+    sim.callbacks.events.register_all("demo", "http://127.0.0.1:9/hook", types=("person_added",))
+    add_person(sim, "2135550102")
+    (second, resets_now) = heard[1]
+    assert resets_now == resets_then + 2 and outbox.committed(second, resets_now) == second

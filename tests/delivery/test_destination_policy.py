@@ -138,3 +138,19 @@ AUTH_PAIR = ("VibesUser", "Password123")
 
 def _http(url: str) -> httpx.Client:
     return httpx.Client(base_url=url, auth=AUTH_PAIR, timeout=10)
+
+
+def test_a_verdict_at_sending_follows_where_the_simulator_listens() -> None:
+    """Verdicts on address literals are remembered per URL, and forgotten when the policy learns
+    another address of the simulator's own."""
+    from catapult_sim.delivery import guard
+
+    policy = DestinationPolicy.build("127.0.0.1")
+    url = "http://127.0.0.1:8123/hook"
+    assert guard.refusal(policy, url) is None
+    assert guard.refusal(policy, url) is None  # remembered
+    policy.listening("127.0.0.1", 8123)
+    refused = guard.refusal(policy, url)
+    assert refused is not None and "own address" in refused
+    assert guard.refusal(policy, "http://169.254.169.254/") is not None
+    assert guard.refusal(None, url) is None

@@ -52,6 +52,9 @@ class DestinationPolicy:
     own: set[tuple[str, int]] = field(default_factory=set)
     own_ports: set[int] = field(default_factory=set)
     origin: str = "--callback-allow"
+    # Verdicts on URLs whose host is an address literal, by URL (catapult_sim/delivery/guard.py): the
+    # same few URLs are checked at every send. Only ``listening`` changes a verdict after ``build``.
+    verdicts: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, bind_host: str, allow: Iterable[str] = (), deny: Iterable[str] = ()) -> DestinationPolicy:
@@ -78,6 +81,7 @@ class DestinationPolicy:
         """Note an address the simulator listens on (callbacks there are refused)."""
         self.own.add((host, port))
         self.own_ports.add(port)
+        self.verdicts.clear()
 
     # -- checks ----------------------------------------------------------------------------------
 

@@ -149,6 +149,7 @@ class Outbox:
         self._prune_every = max(1, min(64, self.cap // 8))  # prune in batches, bounded by ~cap * 1.125
         self._finished = 0
         self._listeners: list[Listener] = []
+        self.resets = 0  # resets run so far (see ``committed``)
         store.migrate(DDL)
 
     def listen(self, listener: Listener) -> None:
@@ -220,11 +221,17 @@ class Outbox:
 
     # -- the dispatcher's side -----------------------------------------------------------------
 
-    def committed(self, deliveries: list[Delivery]) -> list[Delivery]:
-        """Those of these deliveries that are in the store (waits for a writer's transaction to end;
-        a rolled-back delivery left no row, or a row of another event under a reused id)."""
+    def committed(self, deliveries: list[Delivery], resets: int | None = None) -> list[Delivery]:
+        """Those of these deliveries that are in the store (waits for a writer's transaction to end).
+
+        ``resets`` is :attr:`resets` when the deliveries were announced: if no reset ran since, they
+        are all still there (they were announced after COMMIT, and only a reset removes an open
+        delivery), so no query is needed; otherwise a reset may have removed them, and the store says.
+        """
         found: set[tuple[int, str]] = set()
-        with self.store.read() as tx:
+        with self.store.read() as tx:  # a reset holds the store's lock until it has counted itself
+            if resets == self.resets:
+                return deliveries
             for start in range(0, len(deliveries), 500):
                 chunk = tuple(d.id for d in deliveries[start : start + 500])
                 marks = ",".join("?" * len(chunk))
@@ -305,6 +312,12 @@ class Outbox:
         with self.store.read() as tx:
             rows = tx.all("SELECT * FROM destinations")
         return {r["url"]: DestinationState(r["url"], r["failures"], r["downed_until"], r["downed_count"]) for r in rows}
+
+    def after_reset(self) -> None:
+        """A reset cleared deliveries (the caller holds the store's lock): count it, and start with
+        every URL up."""
+        self.resets += 1
+        self.forget_destinations()
 
     def forget_destinations(self) -> None:
         """Clear every destination's health (a reset starts with every URL up)."""
