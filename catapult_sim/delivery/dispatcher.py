@@ -211,7 +211,7 @@ class Dispatcher:
         """Submit every due delivery; return how long to wait before the next scan."""
         now = self.clock.now()
         now_s = stamp(now)
-        for d in self.outbox.due(now_s):
+        for d in self.outbox.due(now_s, self._inflight):
             self._submit(d)
         times = [t for t in (self.outbox.next_due(now_s), *self._downed_ends(now_s)) if t is not None]
         self._planned = min(times) if times else None
