@@ -249,14 +249,21 @@ class Dispatcher:
         step = rules.next_step(self.policy, number, verdict)
         after = self.clock.now()
         next_at = stamp(after + timedelta(seconds=step.delay)) if step.delay is not None else None
-        before = self._dest.get(d.destination) or DestinationState(d.destination)
+        before = self._dest.get(d.destination) or self._healthy(d.destination)
         health = rules.after_attempt(self.policy, before, verdict, after)
-        self._dest[d.destination] = health
+        if health is not before:
+            self._dest[d.destination] = health
         record = record_of(number, "attempt", now_s, out, result, step.outcome, plan)
         self._remember(Recorded(d, record, step.state, next_at, health if health != before else None))
-        _log_attempt(d, number, result, step.outcome, next_at, before, health)
+        if verdict != rules.OK or health is not before:
+            _log_attempt(d, number, result, step.outcome, next_at, before, health)
         if plan is not None and plan.duplicate and step.state == DELIVERED:
             await self._duplicate(d, out, number)
+
+    def _healthy(self, url: str) -> DestinationState:
+        """A URL with no failures on record (kept, so that an attempt on a healthy URL changes nothing)."""
+        state = self._dest[url] = DestinationState(url)
+        return state
 
     def _remember(self, item: Recorded) -> None:
         """Queue a record; the records of a few milliseconds are written in one transaction."""

@@ -110,15 +110,19 @@ class Step:
 
     @property
     def outcome(self) -> str:
-        return {DELIVERED: "delivered", FAILED: "failed"}.get(self.state, "retry")
+        return _OUTCOMES.get(self.state, "retry")
+
+
+_OUTCOMES = {DELIVERED: "delivered", FAILED: "failed"}
+_DELIVERED, _FAILED = Step(DELIVERED), Step(FAILED)  # the same every time (frozen)
 
 
 def next_step(policy: RetryPolicy, attempt: int, verdict: str) -> Step:
     """The state after attempt number ``attempt`` (1-based) ended with ``verdict``."""
     if verdict == OK:
-        return Step(DELIVERED)
+        return _DELIVERED
     if verdict == PERMANENT or attempt > len(policy.schedule):
-        return Step(FAILED)
+        return _FAILED
     return Step(RETRYING, policy.schedule[attempt - 1])
 
 
@@ -126,8 +130,11 @@ def after_attempt(policy: RetryPolicy, dest: DestinationState, verdict: str, now
     """Count consecutive transient failures; at ``downed_after`` the URL is downed for the cool-down.
 
     Any answer that is not transient (2XX, or a 4XX the receiver chose to give) proves the URL is up.
+    ``dest`` itself comes back when nothing changed (so ``is`` tells a change).
     """
     if verdict != TRANSIENT:
+        if dest.failures == 0 and dest.downed_until is None:
+            return dest
         return DestinationState(dest.url, 0, None, dest.downed_count)
     failures = dest.failures + 1
     if failures < policy.downed_after:

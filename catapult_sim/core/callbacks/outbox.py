@@ -268,43 +268,22 @@ class Outbox:
 
     def record(self, batch: list[Recorded]) -> None:
         """Store attempts in one transaction; for a real one also the delivery's state and, when it
-        changed, the destination's health. Nothing is stored for a delivery a reset removed."""
+        changed, the destination's health. Nothing is stored for a delivery a reset removed.
+
+        Two statements for the whole batch (``executemany``): the states, then the attempts of the
+        deliveries still stored; a destination's health (rarely changed) one by one.
+        """
         now = stamp(self.clock.now())
         with self.store.transaction() as tx:
+            tx.conn.executemany(_UPDATE, [_update_values(item, now) for item in batch if item.state is not None])
+            tx.conn.executemany(_INSERT_ATTEMPT, [_attempt_values(item) for item in batch])
             for item in batch:
-                if self._update(tx, item, now):
-                    self._insert_attempt(tx, item.delivery, item.attempt, item.next_at)
-                    if item.dest is not None:
-                        self._save_destination(tx, item.dest)
+                if item.dest is not None and tx.one("SELECT 1 FROM deliveries WHERE id=?", (item.delivery.id,)):
+                    self._save_destination(tx, item.dest)
             finished = sum(1 for item in batch if item.state is not None and item.state not in OPEN_STATES)
             if finished and (self._finished + finished) // self._prune_every > self._finished // self._prune_every:
                 self._prune(tx)
             self._finished += finished
-
-    @staticmethod
-    def _update(tx: Tx, item: Recorded, now: str) -> bool:
-        """The delivery's new state (a duplicate changes nothing); False when the delivery is gone."""
-        d, a = item.delivery, item.attempt
-        if item.state is None:
-            return tx.one("SELECT 1 FROM deliveries WHERE id=?", (d.id,)) is not None
-        cur = tx.run(
-            "UPDATE deliveries SET state=?, attempts=?, next_attempt_at=?, updated_at=?, last_status=?,"
-            " last_error=? WHERE id=?",
-            (item.state, a.number, item.next_at, now, a.response_status, a.error, d.id),
-        )
-        return cur.rowcount > 0
-
-    def _insert_attempt(self, tx: Tx, d: Delivery, attempt: AttemptRecord, next_at: str | None) -> None:
-        tx.run(
-            "INSERT INTO delivery_attempts (delivery_id, company, number, kind, started_at,"
-            " request_headers, request_body, response_status, response_headers, response_excerpt,"
-            " latency_ms, error, outcome, next_attempt_at, chaos) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (d.id, d.company, attempt.number, attempt.kind, attempt.started_at,
-             dumps(attempt.request_headers), attempt.request_body, attempt.response_status,
-             dumps(attempt.response_headers) if attempt.response_headers is not None else None,
-             attempt.response_excerpt, round(attempt.latency_ms, 3), attempt.error, attempt.outcome,
-             next_at, dumps(attempt.chaos) if attempt.chaos else None),
-        )  # fmt: skip
 
     def _prune(self, tx: Tx) -> None:
         """Keep the log under the cap: drop the oldest finished deliveries (never open ones)."""
@@ -341,6 +320,30 @@ class Outbox:
             " updated_at=excluded.updated_at",
             (dest.url, dest.failures, dest.downed_until, dest.downed_count, stamp(self.clock.now())),
         )
+
+
+_UPDATE = (
+    "UPDATE deliveries SET state=?, attempts=?, next_attempt_at=?, updated_at=?, last_status=?, last_error=? WHERE id=?"
+)
+# An attempt is stored only while its delivery is (a reset may have removed it meanwhile).
+_INSERT_ATTEMPT = (
+    "INSERT INTO delivery_attempts (delivery_id, company, number, kind, started_at, request_headers,"
+    " request_body, response_status, response_headers, response_excerpt, latency_ms, error, outcome,"
+    " next_attempt_at, chaos) SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id=?)"
+)
+
+
+def _update_values(item: Recorded, now: str) -> tuple[Any, ...]:
+    a = item.attempt
+    return (item.state, a.number, item.next_at, now, a.response_status, a.error, item.delivery.id)
+
+
+def _attempt_values(item: Recorded) -> tuple[Any, ...]:
+    d, a = item.delivery, item.attempt
+    return (d.id, d.company, a.number, a.kind, a.started_at, dumps(a.request_headers), a.request_body,
+            a.response_status, dumps(a.response_headers) if a.response_headers is not None else None,
+            a.response_excerpt, round(a.latency_ms, 3), a.error, a.outcome, item.next_at,
+            dumps(a.chaos) if a.chaos else None, d.id)  # fmt: skip
 
 
 def _values(tx: Tx, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

@@ -189,8 +189,12 @@ class Registrations:
 
     def active(self, tx: Tx, company: str, types: tuple[str, ...], at: str) -> list[Registration]:
         """Registrations of these types whose date range holds ``at`` (oldest first)."""
+        return [dataclasses.replace(r) for r in self._active(tx, company, types, at)]  # copies: callers may change them
+
+    def _active(self, tx: Tx, company: str, types: tuple[str, ...], at: str) -> list[Registration]:
+        """The cached records themselves (for :meth:`matching`, on every write's path: read only)."""
         return [
-            dataclasses.replace(r)  # a copy: callers may not change the cached record
+            r
             for r in self._live_of(tx, company)
             if r.callback_type in types and r.start_date <= at and (r.end_date is None or r.end_date > at)
         ]
@@ -214,7 +218,7 @@ class Registrations:
         if not types or not self._live_of(tx, event.company):  # most companies register nothing
             return []
         wanted = _selector_of(event)
-        found = self.active(tx, event.company, types, event.occurred_at)
+        found = self._active(tx, event.company, types, event.occurred_at)
         out = []
         for type_ in types:
             regs = [r for r in found if r.callback_type == type_ and r.selector_id in (None, wanted)]
