@@ -86,6 +86,8 @@ class Dispatcher:
         self._planned: str | None = None
         self._scheduler: asyncio.Task[None] | None = None
         self._unrecorded: list[Recorded] = []
+        self._arrived: list[tuple[list[Delivery], int]] = []  # notices not yet taken on the loop
+        self._arrived_lock = threading.Lock()
         self._unexpected: deque[Unexpected] = deque(maxlen=100)
         self._unexpected_lock = threading.Lock()
         outbox.listen(self.notify)
@@ -94,6 +96,8 @@ class Dispatcher:
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
+        with self._arrived_lock:
+            self._arrived = []  # the first scan finds whatever these said
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self._wake = asyncio.Event()
@@ -122,24 +126,41 @@ class Dispatcher:
 
     def notify(self, notices: list[Delivery]) -> None:
         """New deliveries, just committed (any thread, under the store's lock); taken on the
-        dispatcher's loop, without a query unless a reset ran in between (``Outbox.committed``)."""
-        self._call(self._accept, notices, self.outbox.resets)
+        dispatcher's loop, without a query unless a reset ran in between (``Outbox.committed``).
+        The loop is woken once for all the notices that arrive before it takes them."""
+        if self._loop is None:
+            return  # not running: the next start scans the store
+        with self._arrived_lock:
+            first = not self._arrived
+            self._arrived.append((notices, self.outbox.resets))
+            if first and not self._call(self._take_arrived):
+                self._arrived = []  # the loop is gone: the next start scans the store
 
     def wake(self) -> None:
         """Rescan now (the clock moved or switched mode)."""
         self._call(self._wake.set)
 
-    def _call(self, fn: Any, *args: Any) -> None:
+    def _call(self, fn: Any, *args: Any) -> bool:
+        """Run ``fn`` on the dispatcher's loop soon; False when there is no loop to run it."""
         loop = self._loop
         if loop is None:
-            return
+            return False
         try:
             if threading.get_ident() == self._thread:
                 loop.call_soon(fn, *args)
             else:
                 loop.call_soon_threadsafe(fn, *args)
         except RuntimeError:  # the loop closed under us: the next start rescans the store
-            pass
+            return False
+        return True
+
+    def _take_arrived(self) -> None:
+        with self._arrived_lock:
+            arrived, self._arrived = self._arrived, []
+        if self._loop is None:
+            return  # stopped meanwhile: the next start scans the store
+        for notices, resets in arrived:
+            self._accept(notices, resets)
 
     def _accept(self, notices: list[Delivery], resets: int) -> None:
         """Take the new deliveries that are still in the store (a reset may have cleared them since)."""
