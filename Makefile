@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: dist serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-fixtures bench-load docs fixtures screenshots
+.PHONY: dist serve test lint typecheck pytest install install-test clean bench bench-api bench-delivery bench-callbacks-http bench-fixtures bench-load docs fixtures screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ bench-api: install
 
 bench-delivery: install
 	$(BIN)/python benchmarks/bench_delivery.py $(ARGS)
+
+bench-callbacks-http: install-test
+	$(BIN)/python benchmarks/bench_callbacks_http.py $(ARGS)
 
 bench-fixtures: install
 	$(BIN)/python benchmarks/bench_fixtures.py $(ARGS)

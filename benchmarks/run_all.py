@@ -41,6 +41,7 @@ BENCHES = (
     Bench("bench_reset.py", ("--persons", "10000"), ("--persons", "10000", "--runs", "3"), 180),
     Bench("bench_fixtures.py", ("--count", "100000"), ("--count", "20000"), 180),
     Bench("bench_delivery.py", ("--rate", "1500", "--seconds", "3"), ("--count", "2000", "--seconds", "2"), 300),
+    Bench("bench_callbacks_http.py", ("--rate", "1500", "--seconds", "3"), ("--seconds", "2"), 180),
     Bench("bench_load.py", (), ("--count", "2000", "--seconds", "4", "--rounds", "1"), 300),
     Bench(
         "bench_api.py", ("--connections", "16,50"), ("--connections", "16,50", "--duration", "3", "--rounds", "1"), 300
