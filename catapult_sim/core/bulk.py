@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -230,7 +231,9 @@ def _jsonl(source: IO[bytes]) -> Iterator[tuple[int, Any]]:
 
 
 def _csv(source: IO[bytes]) -> Iterator[tuple[int, Any]]:
-    text = codecs.getreader("utf-8-sig")(source)  # strict: bytes that are not UTF-8 are refused
+    # Strict UTF-8 (other bytes are refused); newline="" as the csv module wants. Detached at the
+    # end so that the caller's file stays open for a second pass (the lines of duplicate MDNs).
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     reader = csv.reader(text, strict=True)
     try:
         header = next(reader, None)
@@ -251,6 +254,8 @@ def _csv(source: IO[bytes]) -> Iterator[tuple[int, Any]]:
             yield reader.line_num, _csv_record(header, cells)
     except (csv.Error, UnicodeDecodeError) as exc:
         yield -max(reader.line_num, 1), f"not CSV in UTF-8 ({exc})"
+    finally:
+        text.detach()
 
 
 def _csv_record(header: list[str], cells: list[str]) -> dict[str, Any]:
