@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from catapult_sim.cli.common import fail, print_json
-from catapult_sim.cli.remote import client, send, sim_path, url_option
+from catapult_sim.cli.remote import client, control_headers, send, sim_path, url_option
 
 KINDS = {"subscriptions": "subscriptions", "current-subscribers": "current_subscribers"}
 
@@ -84,7 +84,7 @@ def _import(args: argparse.Namespace) -> int:
         fail(f"cannot read {args.file}: {exc.strerror}")
     path = sim_path("/imports/opt-outs", args.company)
     try:
-        with client(args.url) as http:  # the body is the file itself, not JSON
+        with client(args.url, headers=control_headers()) as http:  # the body is the file itself, not JSON
             resp = http.post(path, content=raw, headers={"Content-Type": "text/plain"})
     except httpx.HTTPError as exc:
         fail(f"cannot reach {args.url}: {exc}")

@@ -38,3 +38,19 @@ def test_an_acknowledged_import_survives_kill_9_and_a_bad_file_exits_2(tmp_path:
         state = httpx.get(url + "/_sim/companies/demo/state", timeout=30).json()
         assert len(state["persons"]) == 500
         assert not any(p["mobile_phone"]["mdn"] == "+12135559999" for p in state["persons"] if "mobile_phone" in p)
+
+
+def test_both_imports_send_the_control_token(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("external_person_id,mdn\nT-1,2135550100\n")
+    optouts = tmp_path / "today.opt_outs"
+    optouts.write_text(
+        "Content-Type: TEXT\nSubscription-List-ID: 1001\nFields: external_person_id,mdn\nDelimiter: ,\n\nT-1,\n"
+    )
+    with serve_process("--control-token", "s3cret") as (_, url):
+        refused = cli("import", "persons", str(people), "--url", url)
+        assert refused.returncode == 1 and "control token" in refused.stdout  # answered 401, as other commands
+        loaded = cli("import", "persons", str(people), "--url", url, "--control-token", "s3cret")
+        assert loaded.returncode == 0 and '"created": 1' in loaded.stdout, loaded.stderr
+        applied = cli("import", "opt-outs", str(optouts), "--url", url, "--control-token", "s3cret")
+        assert applied.returncode == 0 and '"rows": 1' in applied.stdout, applied.stdout + applied.stderr
