@@ -215,9 +215,9 @@ class CatapultDispatch:
     One lookup in the path index (:class:`PathTable`, no scan of the routes), then the endpoint,
     whose answer goes to the server's own ``send``: none of the router's and exception layers'
     wrappers around ``receive`` and ``send``, and the journal entry is filled from the answer
-    itself. Errors take the app's own exception handlers, as in the router. Whatever is not a
-    plain match of a served method (405, HEAD, a path two templates match to the router's
-    choice) is left to the router (False), so every answer is the one the router gives.
+    itself. Errors take the app's own exception handlers, as in the router. The first template in
+    table order that matches is the router's choice too when it serves the method; anything else
+    (a 404, a 405, HEAD) is left to the router (False), so every answer is the one it gives.
     """
 
     def __init__(self, app: Any, paths: PathTable) -> None:
@@ -226,12 +226,12 @@ class CatapultDispatch:
         self.handlers = _by_path(CATAPULT_OPS)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any, entry: Entry) -> bool:
-        found = self.paths.matches(scope["path"]) if not scope.get("root_path") else []
-        if not found:
+        found = self.paths.first(scope["path"]) if not scope.get("root_path") else None
+        if found is None:
             return False
-        template, params = found[0]
+        template, params = found
         handler = self.handlers[template].get(scope["method"])
-        if handler is None or len(found) > 1:
+        if handler is None:
             return False
         scope["app"] = app = self.app
         scope["router"] = app.router

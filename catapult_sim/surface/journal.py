@@ -45,38 +45,37 @@ class PathTable:
             names = tuple(segment[1:-1] for segment in segments if segment.startswith("{"))
             self._root.add(segments, 0, (order, template, names))
 
+    def first(self, path: str) -> tuple[str, dict[str, str]] | None:
+        """The template the router picks for ``path`` (no trailing slash): the first in table order
+        that matches, with the values of its parameters; None when none does."""
+        node = self._root
+        values: list[str] = []
+        for segment in path.split("/"):  # the one way down, while no segment could go two ways
+            child = node.literal.get(segment)
+            if child is None:
+                child = node.param
+                if child is None or not segment:
+                    return None
+                values.append(segment)
+            elif node.param is not None and segment:
+                found = self.matches(path)  # a literal and a parameter both fit: search both ways
+                return found[0] if found else None
+            node = child
+        leaf = node.leaf
+        return None if leaf is None else (leaf[1], dict(zip(leaf[2], values, strict=True)))
+
     def matches(self, path: str) -> list[tuple[str, dict[str, str]]]:
         """Every template that matches ``path`` (no trailing slash), in routing-table order, with the
         values of its parameters."""
-        segments = path.split("/")
-        node = self._root
-        values: list[str] = []
-        for segment in segments:  # the one way down, while no segment could go two ways
-            child = node.literal.get(segment)
-            param = node.param if segment else None
-            if child is None:
-                if param is None:
-                    return []
-                values.append(segment)
-                child = param
-            elif param is not None:
-                break  # a literal and a parameter both fit: search both, below
-            node = child
-        else:
-            leaf = node.leaf
-            return [] if leaf is None else [(leaf[1], dict(zip(leaf[2], values, strict=True)))]
         found: list[tuple[_Leaf, list[str]]] = []
-        self._root.find(segments, 0, [], found)
-        if len(found) == 1:
-            (_, template, names), values = found[0]
-            return [(template, dict(zip(names, values, strict=True)))]
+        self._root.find(path.split("/"), 0, [], found)
         found.sort(key=lambda match: match[0][0])
         return [(leaf[1], dict(zip(leaf[2], values, strict=True))) for leaf, values in found]
 
     def resolve(self, path: str) -> str | None:
         """The template the router would pick for ``path`` (trailing slash ignored), or None."""
-        found = self.matches(path.rstrip("/") or "/")
-        return found[0][0] if found else None
+        found = self.first(path.rstrip("/") or "/")
+        return found[0] if found else None
 
     def template(self, pattern: str) -> str:
         """A known template, given in full or relative to ``/companies/{company_key}``."""
