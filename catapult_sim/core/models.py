@@ -63,19 +63,10 @@ class Person:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Person:
-        return cls(
-            row["company"],
-            row["person_key"],
-            row["person_id"],
-            row["external_person_id"],
-            row["mdn"],
-            row["carrier_code"],
-            loads(row["custom_fields"]) or {},
-            row["timezone"],
-            row["timezone_source"],
-            row["created_at"],
-            row["updated_at"],
-        )
+        """A ``SELECT *`` row of ``persons``, whose columns are this class's fields in order
+        (core/store.py); unpacked by position, which costs half of eleven lookups by name."""
+        company, key, person_id, ext, mdn, carrier, fields, tz, tz_source, created, updated = row
+        return cls(company, key, person_id, ext, mdn, carrier, loads(fields) or {}, tz, tz_source, created, updated)
 
     def copy(self) -> Person:
         """A shallow copy, as ``dataclasses.replace(self)`` makes (a few times faster)."""
