@@ -99,8 +99,14 @@ class GuardedHttp(HttpToolsProtocol):
         self._header_bytes = 0  # of the current request's line and headers, as far as seen
         self._in_headers = True  # waiting for, or reading, a request line and headers
         self._phase = 0  # moves on at every end of headers and end of message
+        self._bound = 0  # at most this many bytes of line and headers: what arrived since they began
         self._idle: asyncio.TimerHandle | None = None
+        # One timer per connection checks the request timeout lazily: a request that starts notes
+        # its time, and the timer (armed if none is) looks at whichever request is open when it
+        # fires. Arming and cancelling a timer for every request cost more than the request's check.
         self._deadline: asyncio.TimerHandle | None = None
+        self._started = 0.0  # when the open request began (loop time)
+        self._open = False  # a request's line, headers or body are still arriving
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_OneWrite(transport, self.loop))  # type: ignore[arg-type]
@@ -112,6 +118,7 @@ class GuardedHttp(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         phase = self._phase
+        self._bound = self._header_bytes + len(data)
         super().data_received(data)
         if phase != self._phase or not self._in_headers or self.transport.is_closing():
             return
@@ -126,26 +133,26 @@ class GuardedHttp(HttpToolsProtocol):
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
-        if self._deadline is not None:
-            self._deadline.cancel()
-        self._deadline = self.loop.call_later(self.request_timeout, self._too_slow)
+        self._started = self.loop.time()
+        self._open = True
+        if self._deadline is None:
+            self._deadline = self.loop.call_later(self.request_timeout, self._check_deadline)
 
     def on_headers_complete(self) -> None:
         self._phase += 1
         self._in_headers = False
-        # Complete now: the exact size replaces the estimate of data_received.
-        self._header_bytes = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
-        if self._header_bytes > self.max_header_bytes:
-            raise _HeadersTooLarge  # httptools stops; data_received answers (send_400_response)
+        if self._bound > self.max_header_bytes:
+            # Complete now, and perhaps too large: the exact size replaces the estimate.
+            self._header_bytes = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
+            if self._header_bytes > self.max_header_bytes:
+                raise _HeadersTooLarge  # httptools stops; data_received answers (send_400_response)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._phase += 1
         self._in_headers = True
         self._header_bytes = 0
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._open = False
         super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
@@ -161,8 +168,17 @@ class GuardedHttp(HttpToolsProtocol):
         if not self.transport.is_closing():
             self.transport.close()
 
-    def _too_slow(self) -> None:
+    def _check_deadline(self) -> None:
         self._deadline = None
+        if not self._open:
+            return  # armed again by the next request
+        left = self._started + self.request_timeout - self.loop.time()
+        if left > 0:
+            self._deadline = self.loop.call_later(left, self._check_deadline)
+        else:
+            self._too_slow()
+
+    def _too_slow(self) -> None:
         if self.transport.is_closing():
             return
         cycle = self.cycle
