@@ -182,7 +182,9 @@ class GuardedHttp(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         cycle = self.cycle
-        if cycle is None or not cycle.response_started:
+        # While a request's line and headers arrive, self.cycle is still the previous request's
+        # (answered) cycle on a kept connection: this request has had no answer yet either way.
+        if self._in_headers or cycle is None or not cycle.response_started:
             message = f"the request did not arrive in full within {self.request_timeout:g}s"
             self.transport.write(_plain(408, "Request Timeout", 2, message))
         self.transport.close()  # connection_lost marks the cycle disconnected: the app writes nothing more

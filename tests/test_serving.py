@@ -127,6 +127,24 @@ def test_slow_headers_are_408_and_closed(server: RunningServer) -> None:
     assert status == 408
 
 
+def test_a_slow_second_request_on_a_kept_connection_is_408(server: RunningServer) -> None:
+    """The request timeout is per request: one that starts after an earlier request on the same
+    connection ended gets its own full time, then 408 (the timer of the first has lapsed by then)."""
+    with _connect(server) as sock:
+        sock.sendall(b"GET /_sim/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(0.3)
+        sock.sendall(b"GET /_sim/health HTTP/1.1\r\n")
+        for _ in range(30):
+            try:
+                sock.sendall(b"X-Drip: 1\r\n")
+            except OSError:
+                break
+            time.sleep(0.1)
+        status, body = _status_and_body(_read_all(sock))
+    assert status == 408 and body["errors"][0]["code"] == 2  # type: ignore[index]
+
+
 def test_past_the_concurrency_limit_is_503(server: RunningServer) -> None:
     held = [_connect(server) for _ in range(4)]
     try:
