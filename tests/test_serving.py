@@ -114,16 +114,21 @@ def test_a_slow_drip_body_is_408_and_closed(server: RunningServer) -> None:
     assert status == 408 and answer["errors"][0]["message"].startswith("the request did not arrive")  # type: ignore[index]
 
 
+def _drip_headers(sock: socket.socket) -> tuple[int, dict[str, object]]:
+    """Start a request and send a header line every 0.1 s (for 3 s at most); the answer."""
+    sock.sendall(b"GET /_sim/health HTTP/1.1\r\n")
+    for _ in range(30):
+        try:
+            sock.sendall(b"X-Drip: 1\r\n")
+        except OSError:
+            break
+        time.sleep(0.1)
+    return _status_and_body(_read_all(sock))
+
+
 def test_slow_headers_are_408_and_closed(server: RunningServer) -> None:
     with _connect(server) as sock:
-        sock.sendall(b"GET /_sim/health HTTP/1.1\r\n")
-        for _ in range(30):
-            try:
-                sock.sendall(b"X-Drip: 1\r\n")
-            except OSError:
-                break
-            time.sleep(0.1)
-        status, _ = _status_and_body(_read_all(sock))
+        status, _ = _drip_headers(sock)
     assert status == 408
 
 
@@ -134,14 +139,7 @@ def test_a_slow_second_request_on_a_kept_connection_is_408(server: RunningServer
         sock.sendall(b"GET /_sim/health HTTP/1.1\r\nHost: x\r\n\r\n")
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
         time.sleep(0.3)
-        sock.sendall(b"GET /_sim/health HTTP/1.1\r\n")
-        for _ in range(30):
-            try:
-                sock.sendall(b"X-Drip: 1\r\n")
-            except OSError:
-                break
-            time.sleep(0.1)
-        status, body = _status_and_body(_read_all(sock))
+        status, body = _drip_headers(sock)
     assert status == 408 and body["errors"][0]["code"] == 2  # type: ignore[index]
 
 
