@@ -254,6 +254,10 @@ class CallbackInbox:
         self._loop = loop
         ready.set()
         loop.run_forever()
+        # A transport closed during the shutdown closes its socket in a callback of the loop (later,
+        # if it still had bytes to write): let those run, or the socket is left to the garbage
+        # collector (a ResourceWarning in whatever runs next).
+        loop.run_until_complete(asyncio.sleep(0.01))
         loop.close()
 
     async def _setup(self) -> None:
@@ -268,7 +272,11 @@ class CallbackInbox:
 
     async def _shutdown(self) -> None:
         if self._runner is not None:
+            server = self._runner.server
             await self._runner.cleanup()
+            await asyncio.sleep(0)  # a connection accepted while the site stopped is registered now
+            for handler in list(server.connections if server is not None else ()):
+                handler.force_close()  # closed at once, with no keep-alive or answer pending
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
