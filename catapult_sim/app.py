@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -50,9 +51,13 @@ def create_app(settings: Settings | None = None, *, sim: Simulator | None = None
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await simulator.callbacks.start()  # the callback dispatcher runs while the app does
+        drop = simulator.extract_drop
+        dropping = asyncio.create_task(drop.run()) if drop is not None else None  # --extract-dir
         try:
             yield
         finally:
+            if dropping is not None:
+                dropping.cancel()
             await app.state.ui.feed.close()
             await simulator.callbacks.stop()
 

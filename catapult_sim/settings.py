@@ -100,6 +100,11 @@ def _iso(value: str | None) -> None:
         raise ValueError(f"an ISO-8601 time looks like 2030-01-01T00:00:00Z, not {value!r}") from None
 
 
+def _folder(value: str | None) -> None:
+    if value is not None and Path(value).exists() and not Path(value).is_dir():
+        raise ValueError(f"not a folder: {value!r}")
+
+
 def _file(value: str | None) -> None:
     if value is not None and not Path(value).is_file():
         raise ValueError(f"no such file: {value!r}")
@@ -130,6 +135,11 @@ class Settings:
     carrier_lookup: Literal["on", "off"] = option(
         "on", "report a looked-up carrier_code for numbers sent without one (off: only the CRM's)"
     )
+    # The daily extracts dropped into a folder as the simulator's days end (core/extract_drop.py).
+    extract_dir: str | None = option(
+        None, "write both daily extracts of every company into DIR as each day ends (made if missing)",
+        metavar="DIR", check=_folder,
+    )  # fmt: skip
     max_body_bytes: int = option(1 << 20, "largest accepted request body in bytes", metavar="N", check=_at_least(1))
     clock: Literal["system", "manual"] = option("system", "start with the system clock or a manual one")
     start_time: str | None = option(None, "ISO-8601 start time of a manual clock", metavar="TIME", check=_iso)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from catapult_sim.core.clock import SwitchableClock, parse_iso
+from catapult_sim.core.extract_drop import ExtractDrop
 from catapult_sim.core.ids import Ids
 from catapult_sim.core.mobiledb import MobileDB
 from catapult_sim.core.seed import SeedError, load_seed
@@ -51,6 +52,11 @@ class Simulator:
         self.store.handle_events(
             before_commit=(log.before_commit, self.callbacks.outbox.sink), after_commit=(log.after_commit,)
         )
+        # --extract-dir: the ended days' extracts into a folder; a manual clock's moves end days too.
+        self.extract_drop: ExtractDrop | None = None
+        if settings.extract_dir:
+            self.extract_drop = ExtractDrop(settings.extract_dir, self.store, self.db.companies, self.clock)
+            self.clock.subscribe(self.extract_drop.on_clock_moved)
         # Test control of the Catapult surface; clearing these never touches company data.
         self.journal = Journal(settings.journal_cap)
         self.faults = Faults(settings.random_seed)
