@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import tempfile
 
 PREFIX = "BENCH_RESULT "
 
@@ -22,3 +24,16 @@ def emit(metric: str, goal: str, measured: str, ratio: float | None, ok: bool) -
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages, as ``uptime`` shows them."""
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run_child(argv: list[str], what: str, db: bool) -> dict[str, float]:
+    """Run a benchmark's measuring child process (with ``--db-path`` in a fresh folder when ``db``,
+    so each run starts from an empty database) and read its last line of output as JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if db:
+            argv = [*argv, "--db-path", os.path.join(tmp, "sim.db")]
+        out = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{out.stdout}{out.stderr}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result

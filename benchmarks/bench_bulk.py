@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._result import emit, load_average
+from benchmarks._result import run_child as child_json
 
 GOAL_S = 30.0
 MILLION = 1_000_000
@@ -68,15 +68,8 @@ def child(mode: str, path: str, n: int, db: str | None) -> dict[str, float]:
 
 
 def run_child(mode: str, path: str, n: int, db: bool) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        argv = [sys.executable, __file__, "--child", mode, "--file", path, "--persons", str(n)]
-        if db:
-            argv += ["--db-path", os.path.join(tmp, "sim.db")]
-        out = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise SystemExit(f"{mode} failed:\n{out.stdout}{out.stderr}")
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    argv = [sys.executable, __file__, "--child", mode, "--file", path, "--persons", str(n)]
+    return child_json(argv, mode, db)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._result import emit, load_average
+from benchmarks._result import run_child as child_json
 
 FLAT_GOAL = 1.5
 RSS_GOAL_MB = 300
@@ -89,15 +87,7 @@ def child(size: int, ops: int, db: str | None) -> dict[str, float]:
 
 
 def run_child(size: int, ops: int, db: bool) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        argv = [sys.executable, __file__, "--child", str(size), "--ops", str(ops)]
-        if db:
-            argv += ["--db-path", os.path.join(tmp, "sim.db")]
-        out = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise SystemExit(f"size {size} failed:\n{out.stdout}{out.stderr}")
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    return child_json([sys.executable, __file__, "--child", str(size), "--ops", str(ops)], f"size {size}", db)
 
 
 def main(argv: list[str] | None = None) -> int:
