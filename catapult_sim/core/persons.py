@@ -18,6 +18,7 @@ from catapult_sim.errors import Code, Conflict, NotFound, Problem, Unprocessable
 
 _UNSET: Any = object()
 MAX_EXTERNAL_ID = 128  # external_person_id: at most 128 characters (fact sheet §2.2 [P-person])
+CACHED_PERSONS = 10_000  # persons kept for reads by key (Persons.get); a few MB
 
 
 @dataclasses.dataclass(slots=True)
@@ -98,13 +99,30 @@ class Persons:
         # persons are only ever created by _create, in this process (docs/architecture.md).
         self._next_ids: dict[str, int] = {}
         self._next_ids_generation = -1
+        # Persons read by person_key, so a read by key need not ask SQLite again. Valid while
+        # store.generation stays the same (a rollback, a reset and a bulk load move it on); an update
+        # drops its person, and a create's key is new. The rules never change a Person they were
+        # given (_apply works on a copy). At most CACHED_PERSONS: when full, it starts again empty.
+        self._by_key: dict[tuple[str, str], Person] = {}
+        self._by_key_generation = -1
 
     # -- lookups -------------------------------------------------------------------------------
 
     def get(self, tx: Tx, company: str, key: str) -> Person:
+        cache = self._by_key
+        if self._by_key_generation != self.env.store.generation:
+            cache.clear()
+            self._by_key_generation = self.env.store.generation
+        found = cache.get((company, key))
+        if found is not None:
+            return found
         found = repo.person_by_key_or_id(tx, company, key)
         if found is None:
             raise NotFound(f"no person with person_key {key!r}")
+        if found.person_key == key:  # not a numeric person_id in the key's place
+            if len(cache) >= CACHED_PERSONS:
+                cache.clear()  # all at once: dropping the oldest one by one makes a dict's iteration slow
+            cache[(company, key)] = found
         return found
 
     def get_external(self, tx: Tx, company: str, external_id: str) -> Person:
@@ -209,6 +227,7 @@ class Persons:
         self._next_ids[person.company] = person.person_id + 1
 
     def _update(self, tx: Tx, person: Person, patch: Patch) -> Person:
+        self._by_key.pop((person.company, person.person_key), None)
         updated = self._apply(tx, person, patch)
         updated.updated_at = self.env.now()
         repo.update_person(tx, updated)
