@@ -38,6 +38,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -55,7 +56,8 @@ COMPANY = "demo"
 USER, PASSWORD = "VibesUser", "Password123"
 AUTH = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 PERSONS = f"/companies/{COMPANY}/mobiledb/persons"
-FLOORS = {"GET person": 0.7, "POST person": 0.6}
+FLOORS = {"GET person": 0.7, "GET persons": 0.7, "POST person": 0.6}
+MANY = 20_000  # persons GET persons reads in turn: twice what the simulator keeps in memory (a read per request)
 API_GOAL = 3000  # new persons per second through the API from one client process
 ANNOUNCE = "listening on http://"
 LIVE = "sim+page"  # the simulator with one inspector page open (--live-page)
@@ -168,6 +170,18 @@ def seed_person(sim_url: str) -> tuple[str, dict[str, Any]]:
         got = client.get(path)
         got.raise_for_status()
     return path, got.json()
+
+
+def seed_many(sim_url: str, count: int, keys_file: Path) -> None:
+    """Load ``count`` persons with the bulk import and write their keys, one per line, to ``keys_file``."""
+    lines = "".join(json.dumps({"mobile_phone": {"mdn": f"4{n:09d}"}}) + "\n" for n in range(count))
+    with httpx.Client(base_url=sim_url, headers={"Authorization": AUTH}, timeout=120) as client:
+        client.post(f"/_sim/companies/{COMPANY}/persons/import?format=jsonl", content=lines).raise_for_status()
+        state = client.get(f"/_sim/companies/{COMPANY}/state")
+        state.raise_for_status()
+    keys = [p["person_key"] for p in state.json()["persons"] if p["mobile_phone"]["mdn"].lstrip("+1").startswith("4")]
+    assert len(keys) == count, f"{len(keys)} persons loaded, not {count}"
+    keys_file.write_text("".join(k + "\n" for k in keys))
 
 
 class LivePage:
@@ -290,7 +304,7 @@ def persons_created(sim_url: str) -> int:
 
 def check_creates(posted: Result, created: int) -> bool:
     """Every POST completed by wrk must have created a person (a merge would not add one)."""
-    made = created - 1  # the seeded person
+    made = created - 1 - MANY  # the seeded person, the persons GET persons reads
     ok = made >= posted.requests
     verdict = "" if ok else "  FAIL: POSTs merged instead of creating"
     print(f"POST person: {posted.requests} requests completed, {made} persons created{verdict}")
@@ -360,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     servers = [start("catapult_sim", sim_argv)]
     try:
         path, person = seed_person(servers[0].url)
+        keys_dir = tempfile.TemporaryDirectory()
+        keys_file = Path(keys_dir.name) / "keys.txt"
+        seed_many(servers[0].url, MANY, keys_file)
+        os.environ["CATAPULT_BENCH_KEYS"] = str(keys_file)  # for get_persons.lua
         bare_env = {"CATAPULT_BENCH_PERSON": json.dumps(person)}
         servers.append(start("bare", [sys.executable, __file__, "--serve-bare"], bare_env))
         page_url, refreshes, notices = None, 0, 0
@@ -367,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(start(LIVE, sim_argv))
             live_path, _ = seed_person(servers[-1].url)
             assert live_path.rsplit("/", 1)[0] == PERSONS
+            live_keys = Path(keys_dir.name) / "live-keys.txt"
+            seed_many(servers[-1].url, MANY, live_keys)  # the same --seed: the same person keys
+            assert live_keys.read_text() == keys_file.read_text(), "the two simulators made other keys"
             path_of = {s.name: s.url + (live_path if s.name == LIVE else path) for s in servers}
             page_url = servers[-1].url
         else:
@@ -381,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
             with LivePage(page_url) if page_url else contextlib.nullcontext() as page:
                 runs[connections] = {
                     "GET person": measure(path_of, "get_person.lua", args, pids),
+                    "GET persons": measure({s.name: s.url + PERSONS for s in servers}, "get_persons.lua", args, pids),
                     "POST person": measure({s.name: s.url + PERSONS for s in servers}, "post_person.lua", args, pids),
                 }
             if isinstance(page, LivePage):
