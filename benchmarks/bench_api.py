@@ -8,7 +8,9 @@ constant person (the very JSON the simulator returned for the seeded person) and
 JSON body and answering a constant 201, so the ratio shows what the simulator's request journal,
 auth, validation, rules and SQLite cost on top of the framework.
 
-GET person reads one seeded person by ``person_key``. POST person adds a NEW person on every request
+GET person reads one seeded person by ``person_key`` (after the first read, from the simulator's
+memory). GET persons reads 20,000 persons loaded with the bulk import, in turn (``get_persons.lua``):
+twice what the simulator keeps in memory, so each read goes to its store. POST person adds a NEW person on every request
 (``post_person.lua`` varies the MDN): the create path (MDN lookup, new ids, insert, domain event) is
 what an initial CRM sync sends, and the table grows as it would in a real sync; repeating one MDN
 would instead measure merges into a single hot row. After the runs the script checks that the
