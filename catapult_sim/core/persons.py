@@ -108,6 +108,10 @@ class Persons:
 
     # -- lookups -------------------------------------------------------------------------------
 
+    def forget_reads(self) -> None:
+        """Empty the memory of persons read by key (the next reads go to the store)."""
+        self._by_key.clear()
+
     def get(self, tx: Tx, company: str, key: str) -> Person:
         cache = self._by_key
         if self._by_key_generation != self.env.store.generation:
