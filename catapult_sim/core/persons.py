@@ -13,7 +13,7 @@ from catapult_sim.core import customfields, repo
 from catapult_sim.core import mdn as mdns
 from catapult_sim.core.env import Env
 from catapult_sim.core.models import Person
-from catapult_sim.core.store import Tx
+from catapult_sim.core.store import StoreCache, Tx
 from catapult_sim.errors import Code, Conflict, NotFound, Problem, Unprocessable
 
 _UNSET: Any = object()
@@ -97,14 +97,12 @@ class Persons:
         # The next person_id of each company, so a create need not ask for MAX(person_id). Valid
         # while store.generation stays the same (it moves on every rollback and every reset);
         # persons are only ever created by _create, in this process (docs/architecture.md).
-        self._next_ids: dict[str, int] = {}
-        self._next_ids_generation = -1
+        self._next_ids: StoreCache[str, int] = StoreCache(env.store)
         # Persons read by person_key, so a read by key need not ask SQLite again. Valid while
         # store.generation stays the same (a rollback, a reset and a bulk load move it on); an update
         # drops its person, and a create's key is new. The rules never change a Person they were
         # given (_apply works on a copy). At most CACHED_PERSONS: when full, it starts again empty.
-        self._by_key: dict[tuple[str, str], Person] = {}
-        self._by_key_generation = -1
+        self._by_key: StoreCache[tuple[str, str], Person] = StoreCache(env.store)
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -113,10 +111,7 @@ class Persons:
         self._by_key.clear()
 
     def get(self, tx: Tx, company: str, key: str) -> Person:
-        cache = self._by_key
-        if self._by_key_generation != self.env.store.generation:
-            cache.clear()
-            self._by_key_generation = self.env.store.generation
+        cache = self._by_key.current()
         found = cache.get((company, key))
         if found is not None:
             return found
@@ -216,19 +211,12 @@ class Persons:
         return person
 
     def _next_person_id(self, tx: Tx, company: str) -> int:
-        if self._next_ids_generation == self.env.store.generation:
-            number = self._next_ids.get(company)
-            if number is not None:
-                return number
-        return repo.next_person_id(tx, company)
+        number = self._next_ids.current().get(company)
+        return number if number is not None else repo.next_person_id(tx, company)
 
     def _saved_new(self, person: Person) -> None:
         """Note a new person's row: the next id is one more (what MAX(person_id) + 1 now says)."""
-        generation = self.env.store.generation
-        if self._next_ids_generation != generation:
-            self._next_ids.clear()
-            self._next_ids_generation = generation
-        self._next_ids[person.company] = person.person_id + 1
+        self._next_ids.current()[person.company] = person.person_id + 1
 
     def _update(self, tx: Tx, person: Person, patch: Patch) -> Person:
         self._by_key.pop((person.company, person.person_key), None)

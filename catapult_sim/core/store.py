@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from catapult_sim.core import dbfile, jsonio
 
@@ -251,6 +251,28 @@ class Store:
             if self._owner is not None:
                 self._owner.release()
                 self._owner = None
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class StoreCache(dict[K, V]):
+    """A dict of views of the tables, valid while ``store.generation`` stays the same (every
+    rollback, every reset and every ``touch()`` move it on): :meth:`current` empties it first when
+    it has moved. Read and fill it through ``current()``, under the store's lock."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self._store = store
+        self._generation = store.generation
+
+    def current(self) -> StoreCache[K, V]:
+        generation = self._store.generation
+        if self._generation != generation:
+            self.clear()
+            self._generation = generation
+        return self
 
 
 class _Transaction:

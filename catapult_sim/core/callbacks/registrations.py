@@ -16,7 +16,7 @@ from catapult_sim.core.callbacks import specs
 from catapult_sim.core.callbacks.destinations import Denied, DestinationPolicy
 from catapult_sim.core.clock import Clock, stamp, wire
 from catapult_sim.core.ids import Ids
-from catapult_sim.core.store import DomainEvent, Store, Tx, dumps, loads
+from catapult_sim.core.store import DomainEvent, Store, StoreCache, Tx, dumps, loads
 from catapult_sim.errors import Code, Conflict, NotFound, Problem, Unprocessable
 
 MAX_REGISTRATIONS = 50  # up to 50 destinations per company (fact sheet §6.2 [P-cb] [P-cbapi])
@@ -119,8 +119,7 @@ class Registrations:
         # Every state change asks which registrations it feeds; most companies have none or a few.
         # The live (not cancelled) ones are kept per company, valid while store.generation stays
         # the same: it moves on every write to this table, every reset and every rollback.
-        self._live: dict[str, list[Registration]] = {}
-        self._live_generation = -1
+        self._live: StoreCache[str, list[Registration]] = StoreCache(store)
 
     def now(self) -> str:
         return stamp(self.clock.now())
@@ -200,16 +199,14 @@ class Registrations:
         ]
 
     def _live_of(self, tx: Tx, company: str) -> list[Registration]:
-        if self._live_generation != self.store.generation:
-            self._live.clear()
-            self._live_generation = self.store.generation
-        found = self._live.get(company)
+        live = self._live.current()
+        found = live.get(company)
         if found is None:
             rows = tx.all(
                 "SELECT * FROM callbacks WHERE company=? AND deleted=0 ORDER BY created_at, callback_id",
                 (company,),
             )
-            found = self._live[company] = [Registration.from_row(r) for r in rows]
+            found = live[company] = [Registration.from_row(r) for r in rows]
         return found
 
     def matching(self, tx: Tx, event: DomainEvent) -> list[tuple[str, list[Registration]]]:
