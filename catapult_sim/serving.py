@@ -47,46 +47,6 @@ def _plain(status: int, reason: str, code: int, message: str) -> bytes:
     return head.encode("ascii") + body
 
 
-class _OneWrite:
-    """The connection's transport, holding a response's status line and headers until its body comes.
-
-    uvicorn writes the head of an answer and its body separately: two system calls and, with
-    TCP_NODELAY, two packets. Held here, a JSON answer leaves in one write. A held head is written
-    at the latest at the end of the event loop's current pass (a streamed answer whose body comes
-    later is not delayed), and before the connection closes; writes keep their order.
-    """
-
-    __slots__ = ("_held", "_loop", "_transport")
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._loop = loop
-        self._held: bytes | None = None
-
-    def write(self, data: bytes) -> None:
-        held = self._held
-        if held is not None:
-            self._held = None
-            self._transport.write(held + data)
-        elif data[:5] == b"HTTP/":
-            self._held = data
-            self._loop.call_soon(self._flush)
-        else:
-            self._transport.write(data)
-
-    def _flush(self) -> None:
-        held, self._held = self._held, None
-        if held is not None and not self._transport.is_closing():
-            self._transport.write(held)
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
 class GuardedHttp(HttpToolsProtocol):
     """uvicorn's httptools protocol with a header cap, an idle and a request timeout."""
 
@@ -109,7 +69,7 @@ class GuardedHttp(HttpToolsProtocol):
         self._open = False  # a request's line, headers or body are still arriving
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(_OneWrite(transport, self.loop))  # type: ignore[arg-type]
+        super().connection_made(transport)
         self._idle = self.loop.call_later(self.idle_timeout, self._close_idle)
 
     def connection_lost(self, exc: Exception | None) -> None:

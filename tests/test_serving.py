@@ -16,7 +16,7 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from catapult_sim.app import create_app
-from catapult_sim.serving import _OneWrite, protocol_for
+from catapult_sim.serving import protocol_for
 from catapult_sim.settings import Settings
 from catapult_sim.testing.server import RunningServer, serve_in_thread
 
@@ -165,57 +165,7 @@ def test_bad_limits_name_their_flag(field: str, value: object, flag: str) -> Non
         protocol_for(Settings().replace(**{field: value}))
 
 
-# -- one write per answer (serving._OneWrite) ------------------------------------------------------
-
-
-class _Transport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(data)
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def get_extra_info(self, name: str, default: object = None) -> object:
-        return ("127.0.0.1", 1) if name == "peername" else default
-
-
-def test_a_head_and_its_body_leave_in_one_write() -> None:
-    async def run() -> list[bytes]:
-        transport = _Transport()
-        one = _OneWrite(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
-        one.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
-        one.write(b"{}")
-        one.write(b"more")  # not a head: written at once, after what came before
-        await asyncio.sleep(0)
-        assert one.get_extra_info("peername") == ("127.0.0.1", 1)  # the rest is the transport's
-        return transport.writes
-
-    assert asyncio.run(run()) == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}", b"more"]
-
-
-def test_a_held_head_is_written_at_the_end_of_the_loop_pass_or_at_close() -> None:
-    async def run() -> tuple[list[bytes], list[bytes], bool]:
-        alone, closing = _Transport(), _Transport()
-        loop = asyncio.get_running_loop()
-        _OneWrite(alone, loop).write(b"HTTP/1.1 200 OK\r\n\r\n")  # type: ignore[arg-type]
-        before = list(alone.writes)
-        await asyncio.sleep(0)
-        one = _OneWrite(closing, loop)  # type: ignore[arg-type]
-        one.write(b"HTTP/1.1 408 Request Timeout\r\n\r\n")
-        one.close()
-        assert before == []
-        return alone.writes, closing.writes, closing.closed
-
-    alone, closing, closed = asyncio.run(run())
-    assert alone == [b"HTTP/1.1 200 OK\r\n\r\n"]
-    assert closing == [b"HTTP/1.1 408 Request Timeout\r\n\r\n"] and closed
+# -- streamed answers ---------------------------------------------------------------------------
 
 
 def test_a_streamed_answer_sends_its_head_before_its_body_is_ready() -> None:
