@@ -54,13 +54,13 @@ class ExtractDrop:
         ended = [today - timedelta(days=n) for n in range(min((today - self.day).days, MAX_DAYS), 0, -1)]
         self.day = today
         written: list[Path] = []
+        companies = [(c.key, self.companies.carriers(c.key)) for c in self.companies.all()]
         for day in ended:
-            for company in self.companies.all():
-                carriers = self.companies.carriers(company.key)
+            for key, carriers in companies:
                 with self.store.read() as tx:
                     made = [
-                        extracts.build(tx, "subscriptions", company.key, day, carriers),
-                        extracts.build(tx, "current_subscribers", company.key, day + timedelta(days=1), carriers),
+                        extracts.build(tx, "subscriptions", key, day, carriers),
+                        extracts.build(tx, "current_subscribers", key, day + timedelta(days=1), carriers),
                     ]
                 for extract in made:
                     try:
