@@ -143,7 +143,12 @@ def stamp(dt: datetime) -> str:
     """The stored form of a time: microsecond precision, UTC, sortable as text."""
     if dt.tzinfo is not UTC and dt.utcoffset() != _ZERO:
         dt = dt.astimezone(UTC)
-    return dt.isoformat(timespec="microseconds")[:26] + "Z"  # drop the "+00:00"
+    # What isoformat(timespec="microseconds") writes without its "+00:00", at half the cost (an
+    # f-string with format specs costs twice as much again): every write, event and delivery attempt
+    # stamps at least one time.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond,
+    )  # fmt: skip
 
 
 def wire(stored: str | None) -> str | None:
