@@ -3,6 +3,8 @@
 A benchmark prints ``BENCH_RESULT {json}`` for every goal it measures: the metric, the goal as text,
 what it measured (as text, with its unit), the ratio against the baseline measured side by side in
 the same run (or None when the goal is an absolute one with no baseline), and whether it passed.
+A reference line (``reference``) has no goal: it shows a floor the goals are read against, such as
+what the storage engine alone costs, and is neither passed nor failed.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ import tempfile
 PREFIX = "BENCH_RESULT "
 
 
-def emit(metric: str, goal: str, measured: str, ratio: float | None, ok: bool) -> None:
-    """Print the machine-readable line for one goal (and keep stdout in order with the rest)."""
-    line = {"metric": metric, "goal": goal, "measured": measured, "ratio": ratio, "ok": bool(ok)}
+def emit(metric: str, goal: str, measured: str, ratio: float | None, ok: bool | None) -> None:
+    """Print the machine-readable line for one goal (and keep stdout in order with the rest);
+    ``ok`` None: a reference line, not a goal."""
+    verdict = None if ok is None else bool(ok)
+    line = {"metric": metric, "goal": goal, "measured": measured, "ratio": ratio, "ok": verdict}
     print(PREFIX + json.dumps(line), flush=True)
+
+
+def reference(metric: str, measured: str, ratio: float | None) -> None:
+    """Print a reference line: a measured floor shown in the table beside the goals."""
+    emit(metric, "reference", measured, ratio, None)
 
 
 def load_average() -> str:

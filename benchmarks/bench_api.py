@@ -8,6 +8,12 @@ constant person (the very JSON the simulator returned for the seeded person) and
 JSON body and answering a constant 201, so the ratio shows what the simulator's request journal,
 auth, validation, rules and SQLite cost on top of the framework.
 
+A third server, ``bare+sqlite``, is the bare app running the simulator's own SQL and nothing else
+(``storage_floor``: the same schema on the same SQLite VFS; POST runs BEGIN IMMEDIATE, the MDN
+lookup, the INSERT and COMMIT; GET reads the row by key). Its ratio against the bare app is the
+storage floor, printed as a reference line: the simulator cannot be faster than its store, so a goal
+above that line cannot be met by trimming the simulator's own code.
+
 GET person reads one seeded person by ``person_key`` (after the first read, from the simulator's
 memory). GET persons reads 20,000 persons loaded with the bulk import, in turn (``get_persons.lua``):
 twice what the simulator keeps in memory, so each read goes to its store. POST person adds a NEW person on every request
@@ -50,7 +56,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._result import emit
+from benchmarks._result import emit, reference
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -63,6 +69,7 @@ MANY = 20_000  # persons GET persons reads in turn: twice what the simulator kee
 API_GOAL = 3000  # new persons per second through the API from one client process
 ANNOUNCE = "listening on http://"
 LIVE = "sim+page"  # the simulator with one inspector page open (--live-page)
+STORE = "bare+sqlite"  # the bare app running the simulator's SQL and nothing else (storage_floor)
 RUNS = itertools.count()  # each wrk run gets its own MDN prefix (post_person.lua)
 WRK_MISSING = """wrk (the HTTP load generator) is not installed.
   Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y wrk
@@ -82,13 +89,16 @@ def serve_bare() -> int:
     from starlette.routing import Route
 
     person = json.loads(os.environ["CATAPULT_BENCH_PERSON"])
+    if os.environ.get("CATAPULT_BENCH_STORE") == "1":
+        get_person, add_person = storage_floor(person)
+    else:
 
-    async def get_person(request: Request) -> JSONResponse:
-        return JSONResponse(person)
+        async def get_person(request: Request) -> JSONResponse:
+            return JSONResponse(person)
 
-    async def add_person(request: Request) -> JSONResponse:
-        await request.json()
-        return JSONResponse(person, status_code=201)
+        async def add_person(request: Request) -> JSONResponse:
+            await request.json()
+            return JSONResponse(person, status_code=201)
 
     app = Starlette(
         routes=[
@@ -111,6 +121,54 @@ def serve_bare() -> int:
     server.startup = startup  # type: ignore[method-assign]
     server.run()
     return 0
+
+
+def storage_floor(person: dict[str, Any]) -> tuple[Any, Any]:
+    """The bare app's handlers with the simulator's own SQL and nothing else: the storage floor.
+
+    Same schema, same SQLite VFS (``memdb``), the very statements the simulator runs: POST a new
+    person is BEGIN IMMEDIATE, the MDN lookup, the INSERT and COMMIT; GET by key is the SELECT by key.
+    No validation, auth, journal, rules, rendering or events: what the simulator costs above this
+    line is its own code; below it no SQLite-backed implementation can go.
+    """
+    import random
+
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+
+    from catapult_sim.core.repo import _INSERT_PERSON  # the simulator's statements, not a copy
+    from catapult_sim.core.store import _SCHEMA, _connect
+
+    conn = _connect(":memory:")
+    conn.executescript(_SCHEMA)
+    keys = [person["person_key"], *Path(os.environ["CATAPULT_BENCH_KEYS"]).read_text().split()]
+    now = "2026-01-01T00:00:00.000000Z"
+    rows = [(COMPANY, key, n + 1, None, f"+14{n:09d}", None, "{}", None, None, now, now) for n, key in enumerate(keys)]
+    with conn:
+        conn.executemany(_INSERT_PERSON, rows)
+    ids = itertools.count(len(keys) + 1)
+    by_mdn = "SELECT * FROM persons WHERE company=? AND mdn=? ORDER BY updated_at DESC, person_id DESC"
+    missing = {"errors": [{"code": "not_found", "message": "no such person"}]}
+
+    async def get_person(request: Request) -> JSONResponse:
+        key = request.path_params["person_key"]
+        row = conn.execute("SELECT * FROM persons WHERE company=? AND person_key=?", (COMPANY, key)).fetchone()
+        return JSONResponse(person) if row is not None else JSONResponse(missing, status_code=404)
+
+    fields = json.dumps(person.get("custom_fields") or {})  # one text for every row: no encoder cost
+    bits = random.Random(1).getrandbits  # keys at random places in the key index, as the simulator's
+
+    async def add_person(request: Request) -> JSONResponse:
+        body = await request.json()
+        mdn = "+1" + body["mobile_phone"]["mdn"]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(by_mdn, (COMPANY, mdn)).fetchall()
+        key = "%032x" % bits(128)  # noqa: UP031 (the cheapest form: a floor)
+        conn.execute(_INSERT_PERSON, (COMPANY, key, next(ids), None, mdn, None, fields, None, None, now, now))
+        conn.execute("COMMIT")
+        return JSONResponse(person, status_code=201)
+
+    return get_person, add_person
 
 
 # -- processes --------------------------------------------------------------------------------------
@@ -329,10 +387,10 @@ def report(results: dict[str, dict[str, Result]], connections: int) -> bool:
         floor = FLOORS[endpoint]
         if LIVE in by:
             live = by[LIVE].rps / by["bare"].rps
-            cpu = by[LIVE].cpu_us / by["catapult_sim"].cpu_us if by["catapult_sim"].cpu_us else float("nan")
+            page_cpu = by[LIVE].cpu_us / by["catapult_sim"].cpu_us if by["catapult_sim"].cpu_us else float("nan")
             print(f"{endpoint:<12} {'ratio':<12} {live:>9.3f}   {LIVE}/bare (one inspector page open); "
                   f"{by[LIVE].rps / by['catapult_sim'].rps:.3f} of the simulator's req/s without it; "
-                  f"server CPU per request {cpu:.3f}x")  # fmt: skip
+                  f"server CPU per request {page_cpu:.3f}x")  # fmt: skip
         errors = sum(r.errors for r in by.values())
         verdict = "PASS" if ratio >= floor and errors == 0 else "FAIL"
         note = f" ({errors} failed requests)" if errors else ""
@@ -344,6 +402,16 @@ def report(results: dict[str, dict[str, Result]], connections: int) -> bool:
             measured += f"; CPU {sim_cpu:.0f} vs {bare_cpu:.0f} µs/req ({bare_cpu / sim_cpu:.2f})"
         emit(f"{endpoint} vs bare Starlette, {connections} conn.", f">= {floor:.2f} of bare", measured, ratio,
              verdict == "PASS")  # fmt: skip
+        if STORE in by:
+            store, store_cpu = by[STORE].rps, by[STORE].cpu_us
+            line = f"{store / bare:.3f}   {STORE}/bare: the simulator's SQL alone in the bare app"
+            text = f"{store:,.0f} vs {bare:,.0f} req/s"
+            if store_cpu and bare_cpu:
+                line += f"; server CPU {store_cpu:.0f} vs {bare_cpu:.0f} µs/req ({bare_cpu / store_cpu:.2f})"
+                text += f"; CPU {store_cpu:.0f} vs {bare_cpu:.0f} µs/req ({bare_cpu / store_cpu:.2f})"
+            print(f"{endpoint:<12} {'floor':<12} {line}")
+            reference(f"{endpoint}: storage floor (bare + the simulator's SQL) vs bare, {connections} conn.", text,
+                      store / bare)  # fmt: skip
         ok = ok and verdict == "PASS"
     posted = results["POST person"]["catapult_sim"]
     if connections == 16:  # wrk is one client process
@@ -382,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CATAPULT_BENCH_KEYS"] = str(keys_file)  # for get_persons.lua
         bare_env = {"CATAPULT_BENCH_PERSON": json.dumps(person)}
         servers.append(start("bare", [sys.executable, __file__, "--serve-bare"], bare_env))
+        store_env = {**bare_env, "CATAPULT_BENCH_STORE": "1"}
+        servers.append(start(STORE, [sys.executable, __file__, "--serve-bare"], store_env))
         page_url, refreshes, notices = None, 0, 0
         if args.live_page:
             servers.append(start(LIVE, sim_argv))
