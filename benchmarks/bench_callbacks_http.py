@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import subprocess
 import sys
@@ -36,9 +37,9 @@ import uvloop
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._result import emit  # noqa: E402
+from benchmarks._result import emit, reference  # noqa: E402
 from benchmarks.bench_api import AUTH, PERSONS, Server, cpu_seconds, start  # noqa: E402
-from benchmarks.bench_delivery import paced  # noqa: E402
+from benchmarks.bench_delivery import Bench, paced  # noqa: E402
 
 CPU_GOAL_US = 400  # a person added plus its callback delivered, server CPU per event
 P99_GOAL_MS = 20.0
@@ -124,7 +125,28 @@ async def phase(http: aiohttp.ClientSession, server: Server, receiver: str | Non
     return Phase(events, cpu, q[49], q[98], client.errors + events - len(ms), post_p99)
 
 
-async def run(args: argparse.Namespace, server: Server, receiver: str) -> tuple[Phase, Phase]:
+async def plain_sender(http: aiohttp.ClientSession, server: Server, receiver: str, args: argparse.Namespace) -> float:
+    """This process's CPU per callback when a plain aiohttp sender sends the same callbacks at the same
+    rate and concurrency to the same receiver: the cheapest a callback's share can be in Python.
+
+    The bodies are copies of one the server sent (same shape and size), each with its own event_id.
+    """
+    async with http.get(server.url + "/_sim/deliveries", params={"limit": "1"}) as r:
+        newest = (await r.json())[0]["id"]
+    async with http.get(server.url + f"/_sim/deliveries/{newest}") as r:
+        body = (await r.json())["body"]
+    count = int(args.rate * args.seconds)
+    bodies = [json.dumps({**body, "event_id": f"plain-{n}"}) for n in range(count)]
+    async with http.post(receiver + "/reset"):
+        pass
+    sender = Bench(http, receiver, argparse.Namespace(concurrency=args.connections, rate=args.rate))
+    cpu = time.process_time()
+    await sender.plain_send(bodies, started={})
+    await sender.arrivals(count)
+    return (time.process_time() - cpu) / count * 1e6
+
+
+async def run(args: argparse.Namespace, server: Server, receiver: str) -> tuple[Phase, Phase, float]:
     connector = aiohttp.TCPConnector(limit=args.connections)
     async with aiohttp.ClientSession(connector=connector) as http:
         for n in range(50):  # the server's first requests load what they use: not part of any rate
@@ -145,10 +167,11 @@ async def run(args: argparse.Namespace, server: Server, receiver: str) -> tuple[
         async with http.post(receiver + "/reset"):
             pass
         with_callback = await phase(http, server, receiver, args, "hooked")
-    return bare, with_callback
+        plain = await plain_sender(http, server, receiver, args)
+    return bare, with_callback, plain
 
 
-def report(bare: Phase, hooked: Phase, args: argparse.Namespace) -> bool:
+def report(bare: Phase, hooked: Phase, plain: float, args: argparse.Namespace) -> bool:
     print(f"POST person through HTTP at {args.rate:g}/s for {args.seconds:g} s, {args.connections} client connections")
     print(f"  no callback:       server CPU {bare.cpu_us:.0f} µs per POST; POST answered p99"
           f" {bare.post_p99_ms:.2f} ms ({bare.errors} errors)")  # fmt: skip
@@ -156,9 +179,14 @@ def report(bare: Phase, hooked: Phase, args: argparse.Namespace) -> bool:
           f" {hooked.post_p99_ms:.2f} ms; event-to-receipt p50 {hooked.p50_ms:.2f} ms, p99 {hooked.p99_ms:.2f} ms"
           f" ({hooked.errors} errors or missing)")  # fmt: skip
     print(f"  the callback's share: {hooked.cpu_us - bare.cpu_us:.0f} µs per event")
+    floor = bare.cpu_us + plain
+    print(f"  a plain aiohttp sender, same callbacks, rate and concurrency: {plain:.0f} µs per callback;"
+          f" with the POST alone: {floor:.0f} µs, the floor of the line above")  # fmt: skip
     ok = hooked.cpu_us <= CPU_GOAL_US and not hooked.errors
     emit("person add + its callback via HTTP, server CPU", f"<= {CPU_GOAL_US} µs",
          f"{hooked.cpu_us:.0f} µs (POST alone {bare.cpu_us:.0f} µs)", hooked.cpu_us / bare.cpu_us, ok)  # fmt: skip
+    reference("person add + callback floor: POST alone + a plain aiohttp sender", f"{floor:.0f} µs (POST alone"
+              f" {bare.cpu_us:.0f} µs, plain send {plain:.0f} µs per callback)", hooked.cpu_us / floor)  # fmt: skip
     emit(f"HTTP event-to-receipt p99 at {args.rate:g} persons/s", f"< {P99_GOAL_MS:g} ms",
          f"{hooked.p99_ms:.1f} ms (p50 {hooked.p50_ms:.1f} ms)", None, hooked.p99_ms < P99_GOAL_MS)  # fmt: skip
     return ok
@@ -180,8 +208,8 @@ def main() -> int:
         receiver = f"http://127.0.0.1:{int(receiver_proc.stdout.readline())}"
         argv = [sys.executable, "-m", "catapult_sim", "serve", "--port", "0", "--seed", "1"]
         server = start("catapult_sim", argv)
-        bare, hooked = uvloop.run(run(args, server, receiver))
-        return 0 if report(bare, hooked, args) else 1
+        bare, hooked, plain = uvloop.run(run(args, server, receiver))
+        return 0 if report(bare, hooked, plain, args) else 1
     finally:
         if server is not None:
             server.stop()
