@@ -124,7 +124,7 @@ async def in_process(base: str, args: argparse.Namespace) -> dict[str, tuple[int
     """The simulator's dispatcher and the plain aiohttp baseline, in this process on uvloop."""
     async with aiohttp.ClientSession() as http:
         bench = Bench(http, base, args)
-        sim = simulator(args, base + "/hook")
+        sim = simulator(args, base + "/hook", "load")
         for n in range(args.count):
             add_person(sim, n)
         await bench.reset()
