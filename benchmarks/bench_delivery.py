@@ -338,6 +338,7 @@ async def run(args: argparse.Namespace, port: int) -> dict[str, tuple[Result, Re
         FLOOR_RESULT.append(best[FLOOR_NAME])
 
         # Latency: events at --rate, each a person added in this loop, beside its dispatcher.
+        await bench.reset()  # the warm-up counts its own arrivals only
         sim = simulator(args, base + "/hook", "latency")
         await sim.callbacks.start()
         warm = 4 * args.concurrency  # a server's dispatcher has its connections open: so does this one
