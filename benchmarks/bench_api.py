@@ -129,7 +129,7 @@ def storage_floor(person: dict[str, Any]) -> tuple[Any, Any]:
     Same schema, same SQLite VFS (``memdb``), the very statements the simulator runs: POST a new
     person is BEGIN IMMEDIATE, the MDN lookup, the INSERT and COMMIT; GET by key is the SELECT by key.
     No validation, auth, journal, rules, rendering or events: what the simulator costs above this
-    line is its own code; below it no SQLite-backed implementation can go.
+    line is its own code; nothing that runs these statements can go below it.
     """
     import random
 

@@ -21,8 +21,8 @@ posting the very same bodies at the same concurrency (the limit for a Python sen
 
 Prints both side by side and the ratio catapult_sim/plain of deliveries/s, with PASS or FAIL against
 the goal (0.8); exits 1 on FAIL. ``--db FILE`` runs the simulator on SQLite files instead of
-memory (``FILE.round0`` and so on, one per run). This is a benchmark, not a test: it is never part of
-``make test``.
+memory (``FILE.round0`` and so on: a new one for each run, removed after it). This is a benchmark,
+not a test: it is never part of ``make test``.
 """
 
 from __future__ import annotations
@@ -256,13 +256,27 @@ def simulator(args: argparse.Namespace, url: str, tag: str) -> Simulator:
     db = ":memory:"
     if args.db:
         db = f"{args.db}.{tag}"
-        for leftover in (db, db + "-wal", db + "-shm"):
-            Path(leftover).unlink(missing_ok=True)
+        discard(db)
     settings = Settings(random_seed=1, db=db, delivery_concurrency=args.concurrency,
                         delivery_log_cap=10 * args.count, retry_preset="fast")  # fmt: skip
     sim = Simulator(settings)
     sim.callbacks.events.register_all("demo", url, types=("person_added",))
     return sim
+
+
+def discard(db: str) -> None:
+    """Remove a database file and its WAL files, if there are any."""
+    for path in (db, db + "-wal", db + "-shm"):
+        Path(path).unlink(missing_ok=True)
+
+
+def close(sim: Simulator) -> None:
+    """Close a simulator; its --db file goes too (each run starts from an empty one)."""
+    db = sim.settings.db
+    sim.close()
+    if db != ":memory:":
+        discard(db)
+    gc.collect()  # the closed simulator's objects go now, not in the middle of the next run
 
 
 def add_person(sim: Simulator, n: int) -> None:
@@ -289,8 +303,7 @@ async def sim_throughput(args: argparse.Namespace, bench: Bench, url: str, tag: 
     tp = throughput(await bench.arrivals(args.count), start)
     used = (time.process_time() - cpu) / args.count * 1e6
     await sim.callbacks.stop()
-    sim.close()
-    gc.collect()  # the closed simulator's objects go now, not in the middle of the next run
+    close(sim)
     return tp, used
 
 
@@ -315,8 +328,7 @@ async def run(args: argparse.Namespace, port: int) -> dict[str, tuple[Result, Re
         backlog = [body for body, _ in bodies_since(sim, 0)]
         with sim.store.read() as tx:
             backlog_rows = [tuple(r) for r in tx.all(f"SELECT {COLUMNS} FROM deliveries ORDER BY id")]
-        sim.close()
-        gc.collect()
+        close(sim)
 
         # Throughput: each sender --rounds times, in alternating order; the best run of each is kept
         # (as timeit does: on a shared machine, noise only ever makes a run slower).
@@ -359,7 +371,7 @@ async def run(args: argparse.Namespace, port: int) -> dict[str, tuple[Result, Re
         await sim.callbacks.stop()
         written = bodies_since(sim, warm)
         sim_lat = latency(arrived, {json.loads(b)["event_id"]: t for b, t in written}, args.seconds)
-        sim.close()
+        close(sim)
 
         await bench.reset()
         started: dict[str, float] = {}
