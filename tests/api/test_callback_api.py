@@ -12,15 +12,15 @@ from catapult_sim import schemas
 from catapult_sim.app import create_app
 from catapult_sim.settings import Settings
 from catapult_sim.testing.inbox import CallbackInbox
-from tests.conftest import AUTH, V2
+from tests.conftest import AUTH, V2, pinned
+from tests.conftest import PINNED_START as NOW
 
 CB = "/companies/demo/config/callbacks"
-NOW = "2024-01-01T00:00:00Z"
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(random_seed=1234, clock="manual", start_time=NOW)
+    return pinned()
 
 
 def body(type_: str = "subscription_added", url: str = "https://crm.example.com/hook", **extra: Any) -> dict[str, Any]:

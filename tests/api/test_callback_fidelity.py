@@ -9,16 +9,16 @@ from starlette.testclient import TestClient
 
 from catapult_sim.settings import Settings
 from catapult_sim.testing.inbox import CallbackInbox
-from tests.conftest import AUTH, V2
+from tests.conftest import AUTH, V2, pinned
+from tests.conftest import PINNED_START as NOW
 
 CB = "/companies/demo/config/callbacks"
 TEST = "/companies/demo/config/callback_events/test"
-NOW = "2024-01-01T00:00:00Z"
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(random_seed=1234, clock="manual", start_time=NOW)
+    return pinned()
 
 
 def register(

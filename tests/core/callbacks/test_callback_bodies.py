@@ -11,17 +11,17 @@ from starlette.testclient import TestClient
 from catapult_sim import schemas
 from catapult_sim.settings import Settings
 from catapult_sim.testing.inbox import CallbackInbox
-from tests.conftest import AUTH, V2
+from tests.conftest import AUTH, V2, pinned
+from tests.conftest import PINNED_START as NOW
 
 CB = "/companies/demo/config/callbacks"
 SIM = "/_sim/companies/demo"
-NOW = "2024-01-01T00:00:00Z"
 MDN = "+12135551234"
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(random_seed=1234, clock="manual", start_time=NOW)
+    return pinned()
 
 
 def register(client: TestClient, rx: CallbackInbox, type_: str, selector: str | None = None, *, version: int = 2,

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from catapult_sim.settings import Settings
 from catapult_sim.testing.inbox import CallbackInbox
-from tests.conftest import AUTH, V2
+from tests.conftest import AUTH, V2, pinned
 
 CB = "/companies/demo/config/callbacks"
 SIM = "/_sim/companies/demo"
@@ -32,7 +32,7 @@ ALL_TYPES = [
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(random_seed=1234, clock="manual", start_time="2024-01-01T00:00:00Z")
+    return pinned()
 
 
 def register_v1(client: TestClient, rx: CallbackInbox) -> None:

@@ -9,17 +9,17 @@ from starlette.testclient import TestClient
 
 from catapult_sim.settings import Settings
 from catapult_sim.testing.inbox import CallbackInbox
-from tests.conftest import V2
+from tests.conftest import PINNED_START as NOW
+from tests.conftest import V2, pinned
 
 CB = "/companies/demo/config/callbacks"
 SIM = "/_sim/companies/demo"
-NOW = "2024-01-01T00:00:00Z"
 LIST_URL = "/companies/demo/mobiledb/subscription_lists/"
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(random_seed=1234, clock="manual", start_time=NOW)
+    return pinned()
 
 
 def register(client: TestClient, rx: CallbackInbox, type_: str, **extra: Any) -> dict[str, Any]:

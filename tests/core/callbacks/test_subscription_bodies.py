@@ -10,17 +10,17 @@ from starlette.testclient import TestClient
 from catapult_sim.app import create_app
 from catapult_sim.settings import Settings
 from catapult_sim.testing.inbox import CallbackInbox
-from tests.conftest import AUTH, V2
+from tests.conftest import AUTH, V2, pinned
+from tests.conftest import PINNED_START as NOW
 
 CB = "/companies/demo/config/callbacks"
 SIM = "/_sim/companies/demo"
-NOW = "2024-01-01T00:00:00Z"
 MDN = "+12135551234"
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(random_seed=1234, clock="manual", start_time=NOW)
+    return pinned()
 
 
 def register(client: TestClient, rx: CallbackInbox, type_: str, list_id: str = "1001") -> None:
@@ -72,7 +72,7 @@ def test_a_keyword_opt_in_names_the_keyword_campaign(client: TestClient, receive
 
 @pytest.mark.parametrize(("form", "expected"), [("z", "2024-01-01T00:00:00Z"), ("offset", "2024-01-01T00:00:00+0000")])
 def test_the_opt_out_date_form_follows_the_switch(receiver: CallbackInbox, form: str, expected: str) -> None:
-    settings = Settings(random_seed=1234, clock="manual", start_time=NOW, opt_out_date_form=form)  # type: ignore[arg-type]
+    settings = pinned(opt_out_date_form=form)  # type: ignore[arg-type]
     with TestClient(create_app(settings), headers=AUTH) as client:
         register(client, receiver, "subscription_removed")
         assert client.post(f"{SIM}/opt-in", json={"mdn": MDN, "list_id": "1001"}).status_code == 200
