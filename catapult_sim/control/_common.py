@@ -60,7 +60,7 @@ def any_mdn(raw: Any, field: str = "mdn") -> str:
     if not isinstance(raw, str) or not raw:
         raise BadRequest(f"{field} must be a non-empty string", code=Code.REQUIRED)
     try:
-        return mdns.parse(raw, 2 if raw.startswith("+") else 1)
+        return mdns.parse_any(raw)
     except mdns.MdnError as exc:
         raise BadRequest(f"{field}: {exc}", code=Code.INVALID_MDN) from None
 

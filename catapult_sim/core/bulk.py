@@ -185,7 +185,7 @@ class _Rows:
         mdn = None
         if raw is not None:
             try:  # either form: E.164 as under X-API-Version 2, ten digits as under version 1
-                mdn = mdns.parse(raw, 2 if raw.startswith("+") else 1)
+                mdn = mdns.parse_any(raw)
             except mdns.MdnError as exc:
                 found.append(Problem(Code.INVALID_MDN, f"mobile_phone.mdn: {exc}"))
         ext = data.get("external_person_id")

@@ -25,8 +25,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import phonenumbers
-
+from catapult_sim.core import mdn as mdns
 from catapult_sim.core.models import Person
 
 # Codes of the form of the docs' example "104" (fact sheet §2.2); what each stands for is in Vibes'
@@ -93,10 +92,7 @@ def _country(e164: str) -> str:
     """The country calling code of an E.164 number ("1", "44", ...)."""
     if e164.startswith("+1"):
         return "1"
-    try:
-        return str(phonenumbers.parse(e164, None).country_code)
-    except phonenumbers.NumberParseException:
-        return e164[1:2] or "0"
+    return mdns.split_e164(e164)[0] or e164[1:2] or "0"
 
 
 def for_company(default_on: bool, config: Mapping[str, object]) -> CarrierLookup:

@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-import phonenumbers
-
+from catapult_sim.core import mdn as mdns
 from catapult_sim.core import repo
 from catapult_sim.core.carriers import OFF, CarrierLookup
 from catapult_sim.core.clock import parse_iso, stamp
@@ -68,15 +67,6 @@ def extract_date(stored: str | None) -> str:
     if stored is None:
         return ""
     return parse_iso(stored).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
-
-
-def split_mdn(e164: str) -> tuple[str, str]:
-    """(country calling code, national number) of an E.164 number: ``+447700900123`` → ("44", "7700900123")."""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return "", e164.lstrip("+")
-    return str(parsed.country_code), str(parsed.national_number)
 
 
 def build(tx: Tx, kind: str, company: str, day: date, carriers: CarrierLookup = OFF) -> Extract:
@@ -148,7 +138,7 @@ def _current_rows(tx: Tx, company: str, midnight: str, carriers: CarrierLookup) 
         sub = Subscription.from_row(row)
         person = repo.person_by_key(tx, company, sub.person_key)
         mdn = person.mdn if person else None
-        country, national = split_mdn(mdn) if mdn else ("", "")
+        country, national = mdns.split_e164(mdn) if mdn else ("", "")
         rows.append((
             national or None, sub.person_key, person.external_person_id if person else None,
             carriers.reported(person) if person else None, mdn, country or None, sub.list_id,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+
 from catapult_sim.errors import BadRequest, Code, Problem, Unprocessable
 
 API_VERSIONS = (1, 2)
@@ -47,6 +49,22 @@ def parse(raw: str, version: int) -> str:
             "send the 10-digit national number or use X-API-Version: 2"
         )
     raise MdnError(f"invalid MDN format {raw!r}: expected a 10-digit number such as 2135551234")
+
+
+def parse_any(raw: str) -> str:
+    """The E.164 form of an MDN in either version's form (E.164 with its ``+``, else 10 national
+    digits taken as +1), for input that is not tied to an API version; :class:`MdnError` otherwise."""
+    return parse(raw, 2 if isinstance(raw, str) and raw.startswith("+") else 1)
+
+
+def split_e164(e164: str) -> tuple[str, str]:
+    """(country calling code, national number) of an E.164 number: ``+447700900123`` → ("44", "7700900123");
+    ("", the digits) when it is no number phonenumbers knows."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "", e164.lstrip("+")
+    return str(parsed.country_code), str(parsed.national_number)
 
 
 def render(e164: str, version: int) -> str:

@@ -177,5 +177,5 @@ def _person(tx: Tx, company: str, name: str, value: str) -> Person | None:
     if name == "vibes_device_id":
         return None  # push devices are not simulated, so no person has one
     if name == "mdn":  # E.164, or 10 national digits taken as +1
-        value = mdns.parse(value, 2 if value.startswith("+") else 1)
+        value = mdns.parse_any(value)
     return selector.select(tx, company, {name: value}).person

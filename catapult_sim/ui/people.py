@@ -24,7 +24,7 @@ def as_mdn(text: str) -> str | None:
     if not raw:
         return None
     try:
-        return mdns.parse(raw, 2 if raw.startswith("+") else 1)
+        return mdns.parse_any(raw)
     except mdns.MdnError:
         return None
 

@@ -189,7 +189,7 @@ def _carrier_for_number(shown: dict[str, Any], given: Any, carriers: CarrierLook
         return
     raw = given.get("mdn")
     try:
-        code = carriers.code(mdn.parse(raw, 2 if raw.startswith("+") else 1)) if isinstance(raw, str) else None
+        code = carriers.code(mdn.parse_any(raw)) if isinstance(raw, str) else None
     except mdn.MdnError:
         code = None  # dummy data that is no number: no carrier either
     if code is None:
@@ -228,7 +228,7 @@ def mdns_for_version(body: dict[str, Any], version: int) -> dict[str, Any]:
 
 def _callback_mdn(raw: str, version: int) -> str:
     try:
-        e164 = mdn.parse(raw, 2 if raw.startswith("+") else 1)
+        e164 = mdn.parse_any(raw)
     except mdn.MdnError:
         return raw
     return mdn.render_callback(e164, version)
