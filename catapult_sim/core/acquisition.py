@@ -15,7 +15,7 @@ from catapult_sim.core import customfields, repo
 from catapult_sim.core import mdn as mdns
 from catapult_sim.core.clock import parse_iso, stamp
 from catapult_sim.core.env import Env
-from catapult_sim.core.models import Campaign, Participant, Person
+from catapult_sim.core.models import Campaign, Participant, Person, campaign_source
 from catapult_sim.core.persons import Patch, Persons
 from catapult_sim.core.selector import select
 from catapult_sim.core.store import Tx
@@ -124,7 +124,7 @@ class Acquisition:
         )
         self._emit_part(tx, "ack_participant_added", campaign, part, person)
         if not campaign.double_opt_in:
-            self.subs.subscribe(tx, person, campaign.list_id, source=f"campaign:{campaign.acquisition_id}")
+            self.subs.subscribe(tx, person, campaign.list_id, source=campaign_source(campaign.acquisition_id))
         return part, person
 
     def pending_of(self, tx: Tx, campaign: Campaign, person: Person) -> Participant | None:
@@ -166,7 +166,7 @@ class Acquisition:
         campaign = self.campaign(tx, part.company, part.acquisition_id)
         part = repo.set_participant_status(tx, part, CONFIRMED, self.env.now())
         self._emit_part(tx, "ack_participant_changed", campaign, part, person)
-        self.subs.subscribe(tx, person, campaign.list_id, source=f"campaign:{campaign.acquisition_id}")
+        self.subs.subscribe(tx, person, campaign.list_id, source=campaign_source(campaign.acquisition_id))
         return part
 
     def decline(self, tx: Tx, part: Participant, person: Person) -> Participant:

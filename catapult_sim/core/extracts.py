@@ -115,7 +115,7 @@ def _subscription_rows(
     for _, _, sub, event in events:
         person = people.setdefault(sub.person_key, repo.person_by_key(tx, company, sub.person_key))
         out = event == "OPT_OUT"
-        activity = sub.source.removeprefix("campaign:") if sub.source.startswith("campaign:") else None
+        activity = sub.campaign
         rows.append((
             sub.person_key, person.external_person_id if person else None, person.mdn if person else None,
             company, carriers.reported(person) if person else None, sub.list_id, names.get(sub.list_id),
@@ -144,3 +144,4 @@ def _current_rows(tx: Tx, company: str, midnight: str, carriers: CarrierLookup) 
             carriers.reported(person) if person else None, mdn, country or None, sub.list_id,
         ))  # fmt: skip
     return rows
+

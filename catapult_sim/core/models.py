@@ -85,6 +85,14 @@ class Person:
         )
 
 
+CAMPAIGN_SOURCE = "campaign:"  # a subscription's source when it came through an acquisition campaign
+
+
+def campaign_source(acquisition_id: str) -> str:
+    """The source of a subscription made through the acquisition campaign ``acquisition_id``."""
+    return CAMPAIGN_SOURCE + acquisition_id
+
+
 @dataclass(slots=True)
 class Subscription:
     id: int
@@ -99,6 +107,11 @@ class Subscription:
     @property
     def active(self) -> bool:
         return self.opt_out_date is None
+
+    @property
+    def campaign(self) -> str | None:
+        """The acquisition campaign this subscription came through, or None."""
+        return self.source[len(CAMPAIGN_SOURCE) :] if self.source.startswith(CAMPAIGN_SOURCE) else None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Subscription:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from faker import Faker
 
 from catapult_sim.core.clock import stamp
-from catapult_sim.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription
+from catapult_sim.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription, campaign_source
 from catapult_sim.testing import payloads
 from catapult_sim.testing.payloads import OPTIONS
 
@@ -167,7 +167,7 @@ class PayloadFactory:
         list_id = str(self.knobs.get("list_id", "1001"))
         # Through a campaign by default, as both data-sync bodies show; acquisition_id=none: no campaign.
         acq = str(self.knobs.get("acquisition_id", "DemoSOI1"))
-        source = "platform" if acq == "none" else f"campaign:{acq}"
+        source = "platform" if acq == "none" else campaign_source(acq)
         return Subscription(self.serial, self.company, person.person_key, list_id, stamp(opt_in), out, reason, source)
 
     def campaign(self) -> Campaign:

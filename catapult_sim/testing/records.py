@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from catapult_sim.core.clock import stamp
-from catapult_sim.core.models import Campaign, Participant, Person, Subscription
+from catapult_sim.core.models import Campaign, Participant, Person, Subscription, campaign_source
 from catapult_sim.testing import payloads
 from catapult_sim.testing.payloads import OPT_OUT_REASONS, OPTIONS
 
@@ -159,7 +159,7 @@ def subscription_records(
         opt_out_reason = draw(st.sampled_from(OPT_OUT_REASONS))
     opt_out = draw(stamps(after=opt_in)) if opt_out_reason else None
     # Through a campaign (the callback names it) or not (seeded, platform-side: no acquisition_campaign).
-    source = draw(st.one_of(st.just("platform"), campaign_ids().map(lambda c: f"campaign:{c}")))
+    source = draw(st.one_of(st.just("platform"), campaign_ids().map(campaign_source)))
     return Subscription(
         0, person.company, person.person_key, draw(list_ids()), stamp(opt_in), opt_out, opt_out_reason, source
     )

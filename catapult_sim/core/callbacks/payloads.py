@@ -14,7 +14,7 @@ from typing import Any
 from catapult_sim.core import mdn, views
 from catapult_sim.core.carriers import OFF, CarrierLookup
 from catapult_sim.core.clock import wire
-from catapult_sim.core.models import Campaign, Participant, Person, Subscription, SubscriptionList
+from catapult_sim.core.models import Campaign, Participant, Person, Subscription, SubscriptionList, campaign_source
 from catapult_sim.core.store import DomainEvent
 
 # The stored body always says attempt "1"; the sender rewrites this (first) occurrence per attempt.
@@ -23,7 +23,6 @@ FIRST_ATTEMPT = '"delivery_attempt":"1"'
 # ("2017-02-18T15:34:52Z", the Subscription object of the current pages, fact sheet §3.3) or "offset"
 # as the data-sync page's subscription_removed body shows it ("2017-02-18T15:34:52+0000" [W-sync]).
 OPT_OUT_DATE_FORMS = ("z", "offset")
-CAMPAIGN_SOURCE = "campaign:"
 LIST_TYPES = ("subscription_list_added", "subscription_list_updated")
 
 
@@ -78,16 +77,11 @@ def subscription(sub: Subscription, person: Person, version: int, opt_out_form: 
     if sub.opt_out_date is not None:
         body["opt_out_date"] = opt_out_date(sub.opt_out_date, opt_out_form)
         body["opt_out_reason"] = sub.opt_out_reason
-    campaign_id = campaign_of(sub)
+    campaign_id = sub.campaign
     if campaign_id is not None:
         body["acquisition_campaign"] = {"id": campaign_id, "url": views.campaign_url(sub.company, campaign_id)}
     body["url"] = views.subscription_url(sub.company, sub.person_key, sub.list_id)
     return body
-
-
-def campaign_of(sub: Subscription) -> str | None:
-    """The acquisition campaign a subscription came through, or None."""
-    return sub.source[len(CAMPAIGN_SOURCE) :] if sub.source.startswith(CAMPAIGN_SOURCE) else None
 
 
 def opt_out_date(stored: str, form: str) -> str:
@@ -147,7 +141,7 @@ def sample(
     if callback_type in ("subscription_added", "subscription_removed"):
         reason = "user_opt_out" if callback_type == "subscription_removed" else None
         list_id = selector_id or SAMPLE_LIST
-        source = CAMPAIGN_SOURCE + SAMPLE_CAMPAIGN  # a sample shows every field of the documented bodies
+        source = campaign_source(SAMPLE_CAMPAIGN)  # a sample shows every field of the documented bodies
         sub = Subscription(0, company, person_key, list_id, now, now if reason else None, reason, source)
         return {"subscription": subscription(sub, person, version, opt_out_form)}
     campaign = Campaign(
