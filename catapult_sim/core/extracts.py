@@ -15,6 +15,7 @@ the choice is recorded in docs/fidelity.md ("Extracts").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -110,10 +111,10 @@ def _subscription_rows(
     events.sort(key=lambda e: (e[0], e[1], e[3]))
     names = {sl.id: sl.name for sl in repo.all_lists(tx, company)}
     campaigns = {c.acquisition_id: c.description for c in repo.all_campaigns(tx, company)}
-    people: dict[str, Person | None] = {}
+    person_of = _persons(tx, company)
     rows: list[tuple[str | None, ...]] = []
     for _, _, sub, event in events:
-        person = people.setdefault(sub.person_key, repo.person_by_key(tx, company, sub.person_key))
+        person = person_of(sub.person_key)
         out = event == "OPT_OUT"
         activity = sub.campaign
         rows.append((
@@ -133,10 +134,11 @@ def _current_rows(tx: Tx, company: str, midnight: str, carriers: CarrierLookup) 
         " ORDER BY list_id, opt_in_date, id",
         (company, midnight, midnight),
     )
+    person_of = _persons(tx, company)
     rows: list[tuple[str | None, ...]] = []
     for row in found:
         sub = Subscription.from_row(row)
-        person = repo.person_by_key(tx, company, sub.person_key)
+        person = person_of(sub.person_key)
         mdn = person.mdn if person else None
         country, national = mdns.split_e164(mdn) if mdn else ("", "")
         rows.append((
@@ -145,3 +147,14 @@ def _current_rows(tx: Tx, company: str, midnight: str, carriers: CarrierLookup) 
         ))  # fmt: skip
     return rows
 
+
+def _persons(tx: Tx, company: str) -> Callable[[str], Person | None]:
+    """The company's persons by key, each read from the store once (a person may hold many rows)."""
+    seen: dict[str, Person | None] = {}
+
+    def person(key: str) -> Person | None:
+        if key not in seen:
+            seen[key] = repo.person_by_key(tx, company, key)
+        return seen[key]
+
+    return person
