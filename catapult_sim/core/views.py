@@ -103,10 +103,13 @@ def subscription(s: Subscription, p: Person, version: int) -> dict[str, Any]:
 
 
 def subscription_list(sl: SubscriptionList) -> dict[str, Any]:
-    url = list_url(sl.company, sl.id)
+    return {"id": sl.id, "name": sl.name, **list_links(sl.company, sl.id)}
+
+
+def list_links(company: str, list_id: str) -> dict[str, str]:
+    """A subscription list's own url and those of its subscribers and campaigns."""
+    url = list_url(company, list_id)
     return {
-        "id": sl.id,
-        "name": sl.name,
         "url": url,
         "subscribers_url": f"{url}/subscribers",
         "acquisition_campaigns_url": f"{url}/acquisition_campaigns",

@@ -229,10 +229,7 @@ def _callback_mdn(raw: str, version: int) -> str:
 
 
 def _relink_list(block: dict[str, Any], company: str) -> None:
-    url = views.list_url(company, str(block.get("id")))
-    block.update(
-        url=url, subscribers_url=f"{url}/subscribers", acquisition_campaigns_url=f"{url}/acquisition_campaigns"
-    )
+    block.update(views.list_links(company, str(block.get("id"))))
 
 
 def _relink(block: dict[str, Any], template: str) -> None:
