@@ -136,7 +136,7 @@ def storage_floor(person: dict[str, Any]) -> tuple[Any, Any]:
     from starlette.requests import Request
     from starlette.responses import JSONResponse
 
-    from catapult_sim.core.repo import _INSERT_PERSON  # the simulator's statements, not a copy
+    from catapult_sim.core.repo import INSERT_PERSON  # the simulator's statements, not a copy
     from catapult_sim.core.store import _SCHEMA, _connect
 
     conn = _connect(":memory:")
@@ -145,7 +145,7 @@ def storage_floor(person: dict[str, Any]) -> tuple[Any, Any]:
     now = "2026-01-01T00:00:00.000000Z"
     rows = [(COMPANY, key, n + 1, None, f"+14{n:09d}", None, "{}", None, None, now, now) for n, key in enumerate(keys)]
     with conn:
-        conn.executemany(_INSERT_PERSON, rows)
+        conn.executemany(INSERT_PERSON, rows)
     ids = itertools.count(len(keys) + 1)
     by_mdn = "SELECT * FROM persons WHERE company=? AND mdn=? ORDER BY updated_at DESC, person_id DESC"
     missing = {"errors": [{"code": "not_found", "message": "no such person"}]}
@@ -164,7 +164,7 @@ def storage_floor(person: dict[str, Any]) -> tuple[Any, Any]:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(by_mdn, (COMPANY, mdn)).fetchall()
         key = "%032x" % bits(128)  # noqa: UP031 (the cheapest form: a floor)
-        conn.execute(_INSERT_PERSON, (COMPANY, key, next(ids), None, mdn, None, fields, None, None, now, now))
+        conn.execute(INSERT_PERSON, (COMPANY, key, next(ids), None, mdn, None, fields, None, None, now, now))
         conn.execute("COMMIT")
         return JSONResponse(person, status_code=201)
 

@@ -48,7 +48,7 @@ def _raw_rows(n: int, now: str, key: object) -> Iterator[tuple[object, ...]]:
 
 
 def child(mode: str, path: str, n: int, db: str | None) -> dict[str, float]:
-    from catapult_sim.core import bulk
+    from catapult_sim.core import bulk, repo
     from catapult_sim.settings import Settings
     from catapult_sim.sim import Simulator
 
@@ -56,7 +56,7 @@ def child(mode: str, path: str, n: int, db: str | None) -> dict[str, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     if mode == "raw":
         with sim.store.transaction() as tx:
-            tx.conn.executemany(bulk._INSERT, _raw_rows(n, sim.db.env.now(), sim.ids.person_key))
+            tx.conn.executemany(repo.INSERT_PERSON, _raw_rows(n, sim.db.env.now(), sim.ids.person_key))
         created = n
     else:
         with open(path, "rb") as source:

@@ -38,10 +38,6 @@ FORMATS = ("jsonl", "csv")
 MAX_PROBLEMS = 20  # a bad file is described by its first problems, not by all of them
 _CSV_PLAIN = ("external_person_id", "mdn", "carrier_code", "timezone")
 _CF = "custom_fields."
-_INSERT = (
-    "INSERT INTO persons (company, person_key, person_id, external_person_id, mdn, carrier_code, custom_fields,"
-    " timezone, timezone_source, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-)
 # A new person whose MDN another person of the company already has (with the same carrier, or
 # either side without one: persons.Persons.match_mdn's rule), found with the (company, mdn) index.
 _SAME_PHONE = (
@@ -130,7 +126,7 @@ def load(env: Env, company: str, source: IO[bytes], fmt: str) -> Loaded:
         first = repo.next_person_id(tx, company)
         rows = _Rows(env, company, first, defs)
         try:
-            tx.conn.executemany(_INSERT, rows.tuples(_records(source, fmt)))
+            tx.conn.executemany(repo.INSERT_PERSON, rows.tuples(_records(source, fmt)))
         except sqlite3.IntegrityError as exc:
             rows.problems.append(_integrity_problem(tx.conn, rows, company, str(exc)))
         if not rows.problems:

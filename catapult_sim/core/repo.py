@@ -95,7 +95,7 @@ _PERSON_COLUMNS = (
 )
 
 # A new person is inserted, never written over another: a key or id that exists is an error.
-_INSERT_PERSON = "INSERT INTO persons ({}) VALUES ({})".format(
+INSERT_PERSON = "INSERT INTO persons ({}) VALUES ({})".format(
     ", ".join(_PERSON_COLUMNS), ", ".join("?" * len(_PERSON_COLUMNS))
 )
 _UPDATE_PERSON = "UPDATE persons SET {} WHERE company=? AND person_key=?".format(
@@ -106,7 +106,7 @@ _UPDATE_PERSON = "UPDATE persons SET {} WHERE company=? AND person_key=?".format
 def insert_person(tx: Tx, p: Person) -> None:
     """Add a new row; :class:`IdCollision` (nothing written) if its key or person_id is taken."""
     try:
-        tx.run(_INSERT_PERSON, (p.company, p.person_key, *_person_values(p)))
+        tx.run(INSERT_PERSON, (p.company, p.person_key, *_person_values(p)))
     except sqlite3.IntegrityError as exc:
         raise IdCollision(f"a new person's generated id is already taken ({exc}); nothing was written") from None
 
