@@ -18,13 +18,12 @@ so a test can see what the CRM pushed. Choices where the pages are silent: docs/
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from catapult_sim.core import jsonio, selector
 from catapult_sim.core import mdn as mdns
-from catapult_sim.core import selector
 from catapult_sim.core.clock import wire
 from catapult_sim.core.env import Env
 from catapult_sim.core.store import Tx
@@ -88,7 +87,7 @@ class CrmEvents:
             # Re-using an event_id "may result in successive events failing" [P-event]: it fails here.
             raise Conflict(f"event_id {event_id!r} was already used", code=Code.DUPLICATE)
         now = self.env.now()
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = jsonio.dumps(data)
         cur = tx.run(
             "INSERT INTO crm_events (company, event_id, event_type, event_data, person_key, received_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -100,7 +99,7 @@ class CrmEvents:
         """A company's received events, oldest first; ``event_type`` matches without case."""
         rows = tx.all("SELECT * FROM crm_events WHERE company=? ORDER BY id", (company,))
         found = [
-            ReceivedEvent(r["id"], r["event_id"], r["event_type"], json.loads(r["event_data"]), r["person_key"],
+            ReceivedEvent(r["id"], r["event_id"], r["event_type"], jsonio.loads(r["event_data"]), r["person_key"],
                           r["received_at"])
             for r in rows
         ]  # fmt: skip
