@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from faker import Faker
 
 from catapult_sim.core.clock import stamp
+from catapult_sim.core.ids import uuid4_text
 from catapult_sim.core.models import OPT_OUT_REASONS, Campaign, Participant, Person, Subscription, campaign_source
 from catapult_sim.testing import payloads
 from catapult_sim.testing.payloads import OPTIONS
@@ -217,14 +218,6 @@ def _below(rng: random.Random) -> Callable[[int], int]:
         return r
 
     return below
-
-
-def uuid4_text(n: int) -> str:
-    """``str(uuid.UUID(int=n, version=4))``, written out (as catapult_sim.core.ids does)."""
-    n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # variant RFC 4122
-    n = (n & ~(0xF000 << 64)) | (4 << 76)  # version 4
-    h = f"{n:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def set_path(body: dict[str, Any], path: str, raw: Any) -> None:

@@ -10,7 +10,8 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catapult_sim.testing.factories import PayloadFactory, _below, uuid4_text
+from catapult_sim.core.ids import uuid4_text
+from catapult_sim.testing.factories import PayloadFactory, _below
 
 
 @given(st.integers(0, 2**32), st.lists(st.integers(1, 10**12), min_size=1, max_size=50))
