@@ -19,8 +19,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from catapult_sim import schemas
-from catapult_sim.core import jsonio
-from catapult_sim.core.models import Company
+from catapult_sim.core import jsonio, views
+from catapult_sim.core.models import Company, Person
 from catapult_sim.core.store import Tx
 from catapult_sim.errors import (
     BadRequest,
@@ -292,6 +292,10 @@ class Call:
     def path(self, name: str) -> str:
         value: str = self.request.path_params[name]
         return check_id(value, name)
+
+    def person(self, person: Person) -> dict[str, Any]:
+        """``person`` as this call's API version shows it, with the company's carrier lookup."""
+        return views.person(person, self.version, carriers=self.sim.db.companies.carriers(self.company))
 
 
 def call(request: Request) -> Call:

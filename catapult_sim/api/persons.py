@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catapult_sim._http import Call, call, json_response
+from catapult_sim._http import call, json_response
 from catapult_sim.core import mdn as mdns
-from catapult_sim.core import views
-from catapult_sim.core.models import Person
 from catapult_sim.core.persons import parse_patch, patch_problems
 from catapult_sim.errors import NotFound
-
-
-def _show(c: Call, person: Person) -> dict[str, Any]:
-    """The person as the request's API version shows it, with the company's carrier lookup."""
-    return views.person(person, c.version, carriers=c.sim.db.companies.carriers(c.company))
 
 
 async def add_person(request: Request) -> Response:
@@ -27,7 +18,7 @@ async def add_person(request: Request) -> Response:
     with c.tx() as tx:
         patch = parse_patch(c.sim.db.env, c.company, body, c.version)
         created, person = c.sim.db.persons.add(tx, c.company, patch)
-        out = _show(c, person)
+        out = c.person(person)
     return json_response(out, 201 if created else 200)
 
 
@@ -40,7 +31,7 @@ async def find_by_mdn(request: Request) -> Response:
     mdn = mdns.parse_query(raw, c.version)
     with c.read() as tx:
         found = c.sim.db.persons.find_by_mdn(tx, c.company, mdn)
-        rendered = [_show(c, p) for p in found]
+        rendered = [c.person(p) for p in found]
     if c.sim.settings.find_by_mdn_shape == "array":
         return json_response(rendered)
     return json_response(rendered[0])
@@ -50,7 +41,7 @@ async def get_person(request: Request) -> Response:
     c = call(request)
     with c.read() as tx:
         person = c.sim.db.persons.get(tx, c.company, c.path("person_key"))
-        out = _show(c, person)
+        out = c.person(person)
     return json_response(out)
 
 
@@ -58,7 +49,7 @@ async def get_person_external(request: Request) -> Response:
     c = call(request)
     with c.read() as tx:
         person = c.sim.db.persons.get_external(tx, c.company, c.path("external_person_id"))
-        out = _show(c, person)
+        out = c.person(person)
     return json_response(out)
 
 
@@ -69,7 +60,7 @@ async def update_person(request: Request) -> Response:
     with c.tx() as tx:
         person = c.sim.db.persons.get(tx, c.company, c.path("person_key"))
         patch = parse_patch(c.sim.db.env, c.company, body, c.version)
-        out = _show(c, c.sim.db.persons.update(tx, person, patch))
+        out = c.person(c.sim.db.persons.update(tx, person, patch))
     return json_response(out)
 
 
@@ -81,5 +72,5 @@ async def upsert_person_external(request: Request) -> Response:
     with c.tx() as tx:
         patch = parse_patch(c.sim.db.env, c.company, body, c.version)
         created, person = c.sim.db.persons.upsert_external(tx, c.company, ext, patch)
-        out = _show(c, person)
+        out = c.person(person)
     return json_response(out, 201 if created else 200)

@@ -51,7 +51,7 @@ async def search_subscriber(request: Request) -> Response:
             raise NotFound("the query parameters name different persons")
         if repo.active_subscription(tx, c.company, person.person_key, list_id) is None:
             raise NotFound(f"the person is not subscribed to list {list_id!r}")
-        out = views.person(person, c.version, carriers=c.sim.db.companies.carriers(c.company))
+        out = c.person(person)
     return json_response(out)
 
 
