@@ -146,7 +146,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
 
 def _parse(raw: bytes) -> Any:
     """JSON (RFC 8259: UTF-8, no NaN or infinity) from ``raw``; 400 naming what is wrong."""
-    if len(raw) - len(raw.translate(None, b"0123456789")) < 19 or not _LONG_DIGITS.search(raw):
+    if len(raw) - len(raw.translate(None, b"0123456789")) < 19 or not jsonio.long_digits(raw):
         # orjson gives the same values as the standard parser below, except integers past 64 bits
         # (floats there), hence the guard (counting digits first is cheaper than the regex); on
         # any error (it refuses 1e400, non-UTF-8 and nesting past 1024) the standard parser
@@ -212,9 +212,6 @@ async def _body(request: Request, max_bytes: int) -> bytes:
         elif message["type"] == "http.disconnect":
             scope[BODY_KEY] = b"".join(chunks)
             raise ClientDisconnect()
-
-
-_LONG_DIGITS = re.compile(rb"\d{19}")  # a number orjson may not keep exact (or a long digit string)
 
 
 class _NotJson(ValueError):

@@ -31,13 +31,21 @@ def dumps(value: Any) -> str:
     return dumps_bytes(value).decode("utf-8")
 
 
-_LONG_DIGITS = re.compile(r"\d{19}")  # a number orjson may not keep exact (or a long digit string)
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+
+
+def long_digits(data: str | bytes) -> bool:
+    """Whether JSON text holds a run of 19 digits: an integer past 64 bits may be there, which
+    ``orjson`` would read as a float, so the standard library must read it (the same values)."""
+    found = _LONG_DIGITS_BYTES.search(data) if isinstance(data, bytes) else _LONG_DIGITS.search(data)
+    return found is not None
 
 
 def loads(text: str) -> Any:
-    """JSON this module wrote, read back: ``orjson`` unless a run of 19 digits may be an integer past
-    64 bits (``orjson`` would make it a float), then the standard library (the same values)."""
-    if _LONG_DIGITS.search(text) is None:
+    """JSON this module wrote, read back: ``orjson``, or the standard library where
+    :func:`long_digits` says it must."""
+    if not long_digits(text):
         return orjson.loads(text)
     return json.loads(text)
 
