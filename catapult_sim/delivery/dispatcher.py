@@ -271,12 +271,13 @@ class Dispatcher:
         after = self.clock.now()
         next_at = stamp(after + timedelta(seconds=step.delay)) if step.delay is not None else None
         before = self._dest.get(d.destination) or self._healthy(d.destination)
-        health = rules.after_attempt(self.policy, before, verdict, after)
-        if health is not before:
+        health = rules.after_attempt(self.policy, before, verdict, after)  # ``before`` itself when unchanged
+        changed = health is not before
+        if changed:
             self._dest[d.destination] = health
         record = record_of(number, "attempt", now_s, out, result, step.outcome, plan)
-        self._remember(Recorded(d, record, step.state, next_at, health if health != before else None))
-        if verdict != rules.OK or health is not before:
+        self._remember(Recorded(d, record, step.state, next_at, health if changed else None))
+        if verdict != rules.OK or changed:
             _log_attempt(d, number, result, step.outcome, next_at, before, health)
         if plan is not None and plan.duplicate and step.state == DELIVERED:
             await self._duplicate(d, out, number)
