@@ -93,21 +93,7 @@ class Client:
         await asyncio.gather(*self.tasks)
 
 
-async def arrivals(http: aiohttp.ClientSession, receiver: str, count: int) -> dict[str, float]:
-    deadline = time.monotonic() + 120
-    while True:
-        async with http.get(receiver + "/count") as r:
-            if await r.json() >= count:
-                break
-        if time.monotonic() > deadline:
-            raise SystemExit("the receiver did not get every callback in 120 s")
-        await asyncio.sleep(0.02)
-    async with http.get(receiver + "/stats", params={"by": "person"}) as r:
-        found: dict[str, float] = await r.json()
-    return found
-
-
-async def phase(http: aiohttp.ClientSession, server: Server, receiver: str | None, args: argparse.Namespace,
+async def phase(http: aiohttp.ClientSession, server: Server, receiver: Bench | None, args: argparse.Namespace,
                 name: str) -> Phase:  # fmt: skip
     client = Client(http, server.url, args)
     await asyncio.sleep(0.3)  # let the server settle (start-up work, the registration) before counting
@@ -118,14 +104,14 @@ async def phase(http: aiohttp.ClientSession, server: Server, receiver: str | Non
     if receiver is None:
         cpu = (cpu_seconds(server.proc.pid) - before) / events * 1e6
         return Phase(events, cpu, errors=client.errors, post_p99_ms=post_p99)
-    arrived = await arrivals(http, receiver, events)
+    arrived = await receiver.arrivals(events, by="person")
     cpu = (cpu_seconds(server.proc.pid) - before) / events * 1e6
     ms = sorted((arrived[k] - t) * 1000 for k, t in client.sent.items() if k in arrived)
     q = statistics.quantiles(ms, n=100)
     return Phase(events, cpu, q[49], q[98], client.errors + events - len(ms), post_p99)
 
 
-async def plain_sender(http: aiohttp.ClientSession, server: Server, receiver: str, args: argparse.Namespace) -> float:
+async def plain_sender(http: aiohttp.ClientSession, server: Server, receiver: Bench, args: argparse.Namespace) -> float:
     """This process's CPU per callback when a plain aiohttp sender sends the same callbacks at the same
     rate and concurrency to the same receiver: the cheapest a callback's share can be in Python.
 
@@ -137,24 +123,23 @@ async def plain_sender(http: aiohttp.ClientSession, server: Server, receiver: st
         body = (await r.json())["body"]
     count = int(args.rate * args.seconds)
     bodies = [json.dumps({**body, "event_id": f"plain-{n}"}) for n in range(count)]
-    async with http.post(receiver + "/reset"):
-        pass
-    sender = Bench(http, receiver, argparse.Namespace(concurrency=args.connections, rate=args.rate))
+    await receiver.reset()
     cpu = time.process_time()
-    await sender.plain_send(bodies, started={})
-    await sender.arrivals(count)
+    await receiver.plain_send(bodies, started={})
+    await receiver.arrivals(count)
     return (time.process_time() - cpu) / count * 1e6
 
 
-async def run(args: argparse.Namespace, server: Server, receiver: str) -> tuple[Phase, Phase, float]:
+async def run(args: argparse.Namespace, server: Server, url: str) -> tuple[Phase, Phase, float]:
     connector = aiohttp.TCPConnector(limit=args.connections)
     async with aiohttp.ClientSession(connector=connector) as http:
+        receiver = Bench(http, url, argparse.Namespace(concurrency=args.connections, rate=args.rate))
         for n in range(50):  # the server's first requests load what they use: not part of any rate
             async with http.post(server.url + PERSONS, json={"external_person_id": f"warm-{n}"},
                                  headers={"Authorization": AUTH}) as r:  # fmt: skip
                 await r.read()
         bare = await phase(http, server, None, args, "plain")
-        body = {"callback_type": "person_added", "destination": {"url": receiver + "/hook"}}
+        body = {"callback_type": "person_added", "destination": {"url": url + "/hook"}}
         async with http.post(server.url + CALLBACKS, json=body, headers={"Authorization": AUTH}) as r:
             if r.status >= 300:
                 raise SystemExit(f"registering the callback failed: {r.status} {await r.text()}")
@@ -163,9 +148,8 @@ async def run(args: argparse.Namespace, server: Server, receiver: str) -> tuple[
         warm = {"external_person_id": "warm-up-callback"}
         async with http.post(server.url + PERSONS, json=warm, headers={"Authorization": AUTH}) as r:
             await r.read()
-        await arrivals(http, receiver, 1)
-        async with http.post(receiver + "/reset"):
-            pass
+        await receiver.arrivals(1)
+        await receiver.reset()
         with_callback = await phase(http, server, receiver, args, "hooked")
         plain = await plain_sender(http, server, receiver, args)
     return bare, with_callback, plain

@@ -136,8 +136,9 @@ class Bench:
         async with self.http.post(self.base + "/reset"):
             pass
 
-    async def arrivals(self, count: int) -> dict[str, float]:
-        """Wait for ``count`` arrivals; their times by event_id."""
+    async def arrivals(self, count: int, by: str = "event") -> dict[str, float]:
+        """Wait for ``count`` arrivals; their times by event_id (``by="person"``: by the person's
+        external_person_id)."""
         deadline = time.monotonic() + 120
         while True:
             async with self.http.get(self.base + "/count") as r:
@@ -146,7 +147,7 @@ class Bench:
             if time.monotonic() > deadline:
                 raise SystemExit("the receiver did not get every delivery in 120 s")
             await asyncio.sleep(0.02)
-        async with self.http.get(self.base + "/stats") as r:
+        async with self.http.get(self.base + "/stats", params={"by": by}) as r:
             found: dict[str, float] = await r.json()
         return found
 
