@@ -9,8 +9,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from catapult_sim.cli.common import fail, print_json
 from catapult_sim.cli.remote import client, control_headers, send, sim_path, url_option
 
@@ -74,6 +72,8 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    import httpx  # with the command that uses it: every command, serve included, loads this module
+
     if args.kind == "persons":
         from catapult_sim.cli.persons_file import send_persons
 
