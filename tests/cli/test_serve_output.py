@@ -9,6 +9,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,11 +85,22 @@ def test_failed_attempts_and_paused_and_recovered_destinations_are_one_line_each
         rx.wait_requests(2)
 
 
+def recorded(url: str, timeout: float = 10.0) -> list[dict[str, object]]:
+    """The delivery log once the newest attempt is recorded: the dispatcher writes attempts in
+    batches a few milliseconds after their answers, so the receiver can see a request first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        deliveries: list[dict[str, object]] = httpx.get(url + "/_sim/deliveries").json()
+        if deliveries[0]["attempts"] == 2 or time.monotonic() > deadline:
+            return deliveries
+        time.sleep(0.02)
+
+
 def test_log_level_warning_keeps_serve_quiet() -> None:
     with CallbackInbox() as rx, serve(*_flaky_destination(rx, "--log-level", "warning")) as (url, lines):
         httpx.post(url + "/_sim/companies/demo/opt-in", json={"mdn": MDN, "list_id": "1001"}).raise_for_status()
         rx.wait_requests(2)  # the failure, then the success after the pause
-        deliveries = httpx.get(url + "/_sim/deliveries").json()
+        deliveries = recorded(url)
         assert deliveries[0]["state"] == "delivered"
     leftover = []
     while not lines.empty():
