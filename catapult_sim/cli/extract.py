@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from catapult_sim.cli.common import fail, print_json
-from catapult_sim.cli.remote import client, control_headers, send, sim_path, url_option
+from catapult_sim.cli.common import fail
+from catapult_sim.cli.remote import client, control_headers, send, show, sim_path, url_option
 
 KINDS = {"subscriptions": "subscriptions", "current-subscribers": "current_subscribers"}
 
@@ -88,5 +88,4 @@ def _import(args: argparse.Namespace) -> int:
             resp = http.post(path, content=raw, headers={"Content-Type": "text/plain"})
     except httpx.HTTPError as exc:
         fail(f"cannot reach {args.url}: {exc}")
-    print_json(resp.json() if "json" in resp.headers.get("content-type", "") else resp.text)
-    return 0 if resp.is_success else 1
+    return show(resp)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from catapult_sim.cli.common import fail, print_json
-from catapult_sim.cli.remote import control_headers, sim_path
+from catapult_sim.cli.remote import client, control_headers, sim_path
 
 LOAD_TIMEOUT = 600.0  # a million persons take seconds to load; the answer comes after COMMIT
 
@@ -25,7 +25,7 @@ def send_persons(args: argparse.Namespace) -> int:
     try:
         with (
             source,
-            httpx.Client(base_url=args.url.rstrip("/"), timeout=LOAD_TIMEOUT, headers=control_headers()) as http,
+            client(args.url, timeout=LOAD_TIMEOUT, headers=control_headers()) as http,
         ):
             resp = http.post(sim_path("/persons/import", args.company), content=_chunks(source), params=params)
     except OSError as exc:

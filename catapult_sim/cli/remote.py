@@ -53,11 +53,11 @@ def control_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def client(url: str, **kwargs: Any) -> httpx.Client:
+def client(url: str, timeout: float = TIMEOUT, **kwargs: Any) -> httpx.Client:
     """The HTTP client of every remote command (``kwargs``: headers, auth)."""
     import httpx
 
-    return httpx.Client(base_url=url.rstrip("/"), timeout=TIMEOUT, **kwargs)
+    return httpx.Client(base_url=url.rstrip("/"), timeout=timeout, **kwargs)
 
 
 def sim_path(path: str, company: str | None = None) -> str:
