@@ -46,12 +46,8 @@ def company(request: Request) -> tuple[Simulator, str]:
     """The simulator and the company in the path; an unknown key is provisioned unless strict."""
     sim = sim_of(request)
     key = check_id(request.path_params["company_key"], "company_key")
-    companies = sim.db.companies
-    if companies.get(key) is None:
-        spec_user = (sim.seed.get("template") or {}).get("username", "")
-        spec_pass = (sim.seed.get("template") or {}).get("password", "")
-        if companies.authenticate(key, spec_user, spec_pass) is None:
-            raise NotFound(f"company {key!r} does not exist (the simulator runs with --strict-companies)")
+    if sim.db.companies.provision(key) is None:
+        raise NotFound(f"company {key!r} does not exist (the simulator runs with --strict-companies)")
     return sim, key
 
 

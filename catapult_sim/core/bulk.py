@@ -31,7 +31,7 @@ from catapult_sim import schemas
 from catapult_sim.core import customfields, jsonio, repo
 from catapult_sim.core import mdn as mdns
 from catapult_sim.core.env import Env
-from catapult_sim.core.seed import DEMO_COMPANY, DEMO_PASSWORD, DEMO_USERNAME
+from catapult_sim.core.seed import DEMO_COMPANY
 from catapult_sim.errors import Code, Problem, Unprocessable
 
 FORMATS = ("jsonl", "csv")
@@ -80,7 +80,7 @@ def load_files(env: Env, spec: str, *, fresh_only: bool) -> list[Loaded]:
     for item in spec.split(","):
         company, _, path = item.rpartition("=")
         company = company or _first_company(env)
-        if env.companies.get(company) is None and not _provision(env, company):
+        if env.companies.provision(company) is None:
             raise PersonsFileError(f"--persons {item}: company {company!r} is not in the seed")
         if fresh_only and _has_persons(env, company):
             continue
@@ -98,12 +98,6 @@ def load_files(env: Env, spec: str, *, fresh_only: bool) -> list[Loaded]:
 def _first_company(env: Env) -> str:
     keys = [c.get("key") for c in env.companies.seed.get("companies", []) if isinstance(c, dict)]
     return str(keys[0]) if keys else DEMO_COMPANY
-
-
-def _provision(env: Env, company: str) -> bool:
-    template = env.companies.seed.get("template") or {}
-    user, password = template.get("username", DEMO_USERNAME), template.get("password", DEMO_PASSWORD)
-    return env.companies.authenticate(company, user, password) is not None
 
 
 def _has_persons(env: Env, company: str) -> bool:

@@ -67,6 +67,15 @@ class Companies:
         with self.store.read() as tx:
             return [Company.from_row(r) for r in tx.all("SELECT * FROM companies ORDER BY key")]
 
+    def provision(self, key: str) -> Company | None:
+        """The company, made from the seed's template if it does not exist yet (as a login with the
+        template's credentials makes it); None when it cannot be made (a strict simulator)."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        spec = self._spec(key)
+        return self.authenticate(key, spec["username"], spec["password"])
+
     def authenticate(self, key: str, username: str, password: str) -> Company | None:
         """The company if these credentials are its own; provisions an unknown key unless strict.
 
