@@ -45,7 +45,7 @@ Dispatch = Callable[[dict[str, Any], Any, Any, Entry], Awaitable[bool]]
 class ControlMiddleware:
     """Wraps the whole app (outermost), so it sees what went over the wire."""
 
-    def __init__(self, app: Any, sim: Surface, table: PathTable, dispatch: Dispatch | None = None) -> None:
+    def __init__(self, app: Any, sim: Surface, table: PathTable, dispatch: Dispatch) -> None:
         self.app = app
         self.sim = sim
         self.table = table
@@ -75,7 +75,7 @@ class ControlMiddleware:
                 entry.template = self.table.resolve(path)
                 rule = faults.pick(entry.company, entry.method, entry.template)
             if rule is None:
-                if self.dispatch is None or not await self.dispatch(scope, receive, send, entry):
+                if not await self.dispatch(scope, receive, send, entry):
                     await self._forward(scope, receive, send, entry)
             else:
                 await self._inject(rule, scope, receive, send, entry)
